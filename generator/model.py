@@ -1,0 +1,312 @@
+"""The typed catalogue: the single source of truth for every field.
+
+Each field's Chinese label is its `title`; validation messages, templates, the
+change report and exports read labels from here (see `label()`), never from a
+second list.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+CODE_PATTERN = r"^[A-Za-z0-9-]+$"
+VILLAGE_CODE_PATTERN = r"^\d{12}$"
+TIME_RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+
+ITEM_TYPES = ("公共服务", "行政许可", "行政确认", "行政给付", "行政裁决", "其他行政权力", "便民服务")
+# The policy's 13 service categories, in the order the policy lists them; station
+# pages group items in this order.
+CATEGORIES = (
+    "养老保险", "医疗保险", "民政服务", "社会救助", "卫生健康服务", "就业创业服务", "退役军人事务",
+    "老年人优待", "残疾人帮扶", "惠农政策落实", "法律顾问及纠纷调解", "出具有关证明", "水电气暖费用收缴",
+)
+CASE_TYPES = ("即办件", "承诺件")
+BADGES = ("党员先锋岗", "模范示范岗")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+Text = Annotated[str, Field(min_length=1)]
+
+
+class Record(BaseModel):
+    """Base for every catalogue record: unknown keys are errors, never dropped."""
+
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True, frozen=True)
+
+
+# --------------------------------------------------------------------------- items
+
+
+class LegalBasis(Record):
+    law: Text = Field(title="法律法规名称")
+    article: Text = Field(title="条款")
+
+
+class Material(Record):
+    name: Text = Field(title="材料名称")
+    form: Literal["原件", "复印件", "原件和复印件"] = Field(title="材料形式")
+    copies: int = Field(1, ge=1, le=20, title="份数")
+    required: bool = Field(True, title="是否必需")
+    condition: str | None = Field(None, title="需提供的情形")
+    source: Text = Field(title="来源")
+    notes: str | None = Field(None, title="备注")
+
+    @model_validator(mode="after")
+    def _condition(self) -> Material:
+        if not self.required and not self.condition:
+            raise ValueError("非必需材料须写明需提供的情形（condition）")
+        if self.required and self.condition:
+            raise ValueError("必需材料不应填写“需提供的情形”；如只在某些情形下需要，请设 required: false")
+        return self
+
+
+class Step(Record):
+    name: Text = Field(title="环节")
+    detail: Text = Field(title="办理说明")
+
+
+class Fee(Record):
+    name: Text = Field(title="收费项目")
+    amount: Text = Field(title="收费标准")
+    basis: Text = Field(title="收费依据")
+
+
+class Online(Record):
+    available: bool = Field(title="可网上办理")
+    url: str | None = Field(None, title="网上办理入口")
+
+    @model_validator(mode="after")
+    def _url(self) -> Online:
+        if self.available and not self.url:
+            raise ValueError("可网上办理的事项须填写网上办理入口（url）")
+        if not self.available and self.url:
+            raise ValueError("不可网上办理的事项不应填写网上办理入口")
+        return self
+
+
+class Proxy(Record):
+    available: bool = Field(title="可帮办代办")
+    home_visit: bool = Field(False, title="可上门服务")
+    note: str | None = Field(None, title="帮办代办说明")
+
+
+class Question(Record):
+    q: Text = Field(title="问题")
+    a: Text = Field(title="解答")
+
+
+class Item(Record):
+    """一个事项：全市统一的要素（名称、编码、类型、依据、层级、条件、材料、时限、收费）。"""
+
+    code: str = Field(title="事项编码", pattern=CODE_PATTERN, max_length=40)
+    name: Text = Field(title="事项名称")
+    item_type: Literal[ITEM_TYPES] = Field(title="事项类型")
+    category: Literal[CATEGORIES] = Field(title="服务类别")
+    exploratory: bool = Field(False, title="探索赋权事项")
+    legal_bases: list[LegalBasis] = Field(title="设定依据", min_length=1)
+    level: Text = Field(title="行使层级")
+    department: Text = Field(title="实施主体")
+    conditions: list[Text] = Field(title="受理条件", min_length=1)
+    materials: list[Material] = Field(default_factory=list, title="申请材料")
+    no_materials: bool = Field(False, title="无需提交材料")
+    process: list[Step] = Field(title="办理流程", min_length=1)
+    legal_limit_days: int = Field(title="法定办结时限（工作日）", ge=0, le=365)
+    promised_limit_days: int = Field(title="承诺办结时限（工作日）", ge=0, le=365)
+    case_type: Literal[CASE_TYPES] = Field(title="办件类型")
+    fees: Literal["不收费"] | list[Fee] = Field(title="收费情况")
+    visits: int = Field(title="到办事现场次数", ge=0, le=5)
+    online: Online = Field(title="网上办理")
+    proxy: Proxy = Field(title="帮办代办")
+    phone: Text = Field(title="咨询电话")
+    faq: list[Question] = Field(default_factory=list, title="常见问题")
+    aliases: list[Text] = Field(default_factory=list, title="俗称（搜索用）")
+    updated: dt.date = Field(title="更新日期")
+
+    @model_validator(mode="after")
+    def _rules(self) -> Item:
+        if not self.materials and not self.no_materials:
+            raise ValueError("申请材料为空：如确实无需材料，请写 no_materials: true")
+        if self.materials and self.no_materials:
+            raise ValueError("已写 no_materials: true，申请材料应为空")
+        if (self.case_type == "即办件") != (self.promised_limit_days == 0):
+            raise ValueError("即办件的承诺办结时限应为 0；承诺件的承诺办结时限应大于 0")
+        if self.promised_limit_days > self.legal_limit_days and self.legal_limit_days:
+            raise ValueError(
+                f"承诺办结时限（{self.promised_limit_days}）不能超过法定办结时限（{self.legal_limit_days}）"
+            )
+        return self
+
+    @field_validator("fees", mode="before")
+    @classmethod
+    def _fees(cls, v):
+        if isinstance(v, list) and not v:
+            raise ValueError("收费情况为空：不收费请写 fees: 不收费")
+        return v
+
+
+# ------------------------------------------------------------------------- stations
+
+
+def _time_ranges(ranges: list[str]) -> list[str]:
+    last_end = -1
+    for r in ranges:
+        m = TIME_RANGE.match(r)
+        if not m:
+            raise ValueError(f"时间段“{r}”格式应为 HH:MM-HH:MM，例如 08:30-12:00")
+        h1, m1, h2, m2 = map(int, m.groups())
+        start, end = h1 * 60 + m1, h2 * 60 + m2
+        if end <= start:
+            raise ValueError(f"时间段“{r}”结束时间应晚于开始时间")
+        if start < last_end:
+            raise ValueError(f"时间段“{r}”与前一时间段重叠或顺序颠倒")
+        last_end = end
+    return ranges
+
+
+class Hours(Record):
+    mon: list[str] = Field(title="周一")
+    tue: list[str] = Field(title="周二")
+    wed: list[str] = Field(title="周三")
+    thu: list[str] = Field(title="周四")
+    fri: list[str] = Field(title="周五")
+    sat: list[str] = Field(title="周六")
+    sun: list[str] = Field(title="周日")
+    holiday_note: str | None = Field(None, title="节假日安排")
+
+    _check = field_validator(*WEEKDAYS)(classmethod(lambda cls, v: _time_ranges(v)))
+
+
+class Staff(Record):
+    name: Text = Field(title="姓名")
+    role: Text = Field(title="职务")
+    window: Text = Field(title="窗口")
+    badge: Literal[BADGES] | None = Field(None, title="示范岗")
+    phone: str | None = Field(None, title="联系电话")
+
+
+class ItemSelection(Record):
+    set: str | None = Field(None, title="默认事项清单")
+    codes: list[str] = Field(default_factory=list, title="事项编码")
+    add: list[str] = Field(default_factory=list, title="增加事项")
+    remove: list[str] = Field(default_factory=list, title="减少事项")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ItemSelection:
+        if bool(self.set) == bool(self.codes):
+            raise ValueError("事项应写默认清单（set）或事项编码列表（codes），二者选一")
+        return self
+
+
+class LocalNote(Record):
+    window: str | None = Field(None, title="办理窗口")
+    proxy_person: str | None = Field(None, title="帮办代办员")
+    note: str | None = Field(None, title="本站说明")
+
+
+class Partner(Record):
+    name: Text = Field(title="便民服务点名称", pattern=r"便民服务点$")
+    host: Literal["邮政", "银行", "商超", "其他"] = Field(title="合作网点类型")
+    address: Text = Field(title="地址")
+    hours: Text = Field(title="服务时间")
+    phone: str | None = Field(None, title="联系电话")
+    items: list[str] = Field(title="可办事项", min_length=1)
+
+
+class Checklist(Record):
+    """六有一能."""
+
+    place: bool = Field(title="有场所")
+    staff: bool = Field(title="有人员")
+    rules: bool = Field(title="有制度")
+    network: bool = Field(title="有网络")
+    equipment: bool = Field(title="有设备")
+    funding: bool = Field(title="有经费")
+    capable: bool = Field(title="能办事")
+
+
+class Station(Record):
+    code: str = Field(title="村（社区）区划代码", pattern=VILLAGE_CODE_PATTERN)
+    division: Text = Field(title="区划名称")
+    name: Text = Field(title="服务站名称")
+    kind: Literal["村", "社区"] = Field(title="类型")
+    address: Text = Field(title="地址")
+    phone: Text = Field(title="服务站电话")
+    hours: Hours = Field(title="办公时间")
+    staff: list[Staff] = Field(title="工作人员", min_length=1)
+    complaint_box: Text = Field(title="投诉箱位置")
+    items: ItemSelection = Field(title="可办事项")
+    local_notes: dict[str, LocalNote] = Field(default_factory=dict, title="事项本站说明")
+    partners: list[Partner] = Field(default_factory=list, title="便民服务点")
+    checklist: Checklist = Field(title="六有一能")
+
+
+# ------------------------------------------------------------------------- district
+
+
+class Portal(Record):
+    name: Text = Field(title="网上办事门户名称")
+    url: str = Field(title="网上办事门户地址", pattern=r"^https://")
+
+
+class Town(Record):
+    code: str = Field(title="镇（街道）代码", pattern=r"^\d{9}$")
+    name: Text = Field(title="镇（街道）名称")
+
+
+class District(Record):
+    name: Text = Field(title="区县名称")
+    code: str = Field(title="区县代码", pattern=r"^\d{6}$")
+    city: Text = Field(title="所属市")
+    site_url: str = Field(title="网站地址", pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
+    supervision_hotline: Text = Field(title="监督举报电话")
+    citizen_hotline: Text = Field("12345", title="政务服务便民热线")
+    portal: Portal = Field(title="网上办事门户")
+    online_domains: list[Text] = Field(title="网办链接允许的域名", min_length=1)
+    sample_data: bool = Field(False, title="示例数据")
+    sample_notice: str | None = Field(None, title="示例数据说明")
+    towns: list[Town] = Field(title="镇（街道）", min_length=1)
+    item_sets: dict[str, list[str]] = Field(default_factory=dict, title="默认事项清单")
+
+    @field_validator("site_url")
+    @classmethod
+    def _trailing(cls, v: str) -> str:
+        return v.rstrip("/")
+
+
+# ---------------------------------------------------------------------- labels
+
+
+def label(model: type[BaseModel], loc: tuple) -> str:
+    """Chinese label path for a location inside a record, e.g. 申请材料[3].份数."""
+    parts: list[str] = []
+    current: object = model
+    for key in loc:
+        if isinstance(key, int):
+            parts[-1:] = [f"{parts[-1] if parts else ''}[{key + 1}]"]
+            continue
+        fields = getattr(current, "model_fields", None)
+        if fields is not None and key in fields:
+            info = fields[key]
+            parts.append(info.title or str(key))
+            current = _inner_model(info.annotation)
+        else:
+            # a dict key (an item code in local_notes) or an unknown field
+            parts.append(str(key))
+    return ".".join(parts)
+
+
+def _inner_model(annotation) -> type[BaseModel] | None:
+    """The record type a field holds, through list[...], dict[..., ...] and | None."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def field_labels(model: type[BaseModel]) -> dict[str, str]:
+    return {name: (info.title or name) for name, info in model.model_fields.items()}
