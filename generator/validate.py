@@ -1,0 +1,322 @@
+"""Stage 2, validate: turn loaded records into the typed catalogue, or say everything that is wrong.
+
+Type errors come from the model (generator.model); the rules that span records
+(unique codes, references, naming rule, file placement, policy warnings) live here.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ValidationError
+
+from .load import RawContent, Source
+from .model import CATEGORIES, District, Item, Station, label
+from .problems import Problems
+
+ONLINE_TARGET = 0.5  # the policy's 网上可办率 floor for a station's on-request items
+
+
+@dataclass
+class Catalogue:
+    district: District
+    items: dict[str, Item]  # by code, in catalogue order (category, code)
+    stations: dict[str, Station]  # by village code, sorted
+    offers: dict[str, list[str]]  # village code -> offered item codes, in catalogue order
+    sources: dict[str, Path] = field(default_factory=dict)  # record key -> file, for messages
+
+    def station_items(self, code: str) -> list[Item]:
+        return [self.items[c] for c in self.offers[code]]
+
+    def town_name(self, town_code: str) -> str:
+        return next((t.name for t in self.district.towns if t.code == town_code), town_code)
+
+
+# ----------------------------------------------------------------- model errors
+
+_MESSAGES = {
+    "missing": "必填字段缺失",
+    "extra_forbidden": "未知字段（可能是拼写错误；本字段不会被使用）",
+    "string_type": "应为文本",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
+    "bool_type": "应为 true 或 false",
+    "bool_parsing": "应为 true 或 false",
+    "list_type": "应为列表（每项以“- ”开头）",
+    "dict_type": "应为“字段: 值”形式的映射",
+    "model_type": "应为“字段: 值”形式的映射",
+    "model_attributes_type": "应为“字段: 值”形式的映射",
+    "date_type": "应为日期，格式 YYYY-MM-DD",
+    "date_parsing": "应为日期，格式 YYYY-MM-DD",
+    "date_from_datetime_parsing": "应为日期，格式 YYYY-MM-DD",
+}
+
+
+def _message(err: dict) -> str:
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    if kind in _MESSAGES:
+        return _MESSAGES[kind]
+    if kind == "literal_error":
+        return f"取值“{err.get('input')}”无效，应为：{ctx.get('expected', '').replace(chr(39), '')}"
+    if kind == "string_pattern_mismatch":
+        return f"格式不正确：“{err.get('input')}”"
+    if kind == "string_too_short":
+        return "不能为空"
+    if kind == "too_short":
+        return f"至少应有 {ctx.get('min_length', 1)} 项"
+    if kind == "string_too_long":
+        return f"过长（最多 {ctx.get('max_length')} 个字符）"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"不能小于 {ctx.get('ge', ctx.get('gt'))}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"不能大于 {ctx.get('le', ctx.get('lt'))}"
+    if kind == "value_error":
+        return str(ctx.get("error", err["msg"]))
+    return err["msg"]
+
+
+def _clean_loc(loc: tuple) -> tuple:
+    # pydantic names union branches inside the location (e.g. 'literal[...]', 'list[Fee]'); drop them
+    return tuple(p for p in loc if isinstance(p, int) or not re.match(r"^(literal|list|dict)\[", str(p)))
+
+
+def _typed(model: type[BaseModel], src: Source, problems: Problems):
+    try:
+        return model.model_validate(src.data)
+    except ValidationError as e:
+        seen = set()
+        for err in e.errors(include_url=False):
+            loc = _clean_loc(err["loc"])
+            if loc != tuple(err["loc"]) and _other_branch_speaks(err):
+                continue
+            if loc in seen:
+                continue
+            seen.add(loc)
+            msg = _message(err)
+            if err["type"] == "literal_error" and "不收费" in str(err.get("ctx")):
+                msg = f"应写“不收费”，或列出每项收费（name、amount、basis），而不是“{err.get('input')}”"
+            field = label(model, loc) + (f" ({'.'.join(map(str, loc))})" if loc else "")
+            problems.error(src.path, src.line(loc), field, msg)
+        return None
+
+
+def _other_branch_speaks(err: dict) -> bool:
+    """In a union (fees: 不收费 | list of fees), report only the branch the value was meant for."""
+    text = isinstance(err.get("input"), str)
+    return (err["type"] == "list_type" and text) or (err["type"] == "literal_error" and not text)
+
+
+def _field(model: type[BaseModel], *loc) -> str:
+    return f"{label(model, loc)} ({'.'.join(map(str, loc))})"
+
+
+# ------------------------------------------------------------------- the rules
+
+
+def station_name(division: str) -> tuple[str, str] | None:
+    """Station name and kind by the policy's naming rule, from the official division name.
+
+    安上村委会 → 安上村便民服务站 (村); 公平庄居委会 → 公平庄社区便民服务站 (社区);
+    荆山社区居委会 → 荆山社区便民服务站 (社区).
+    """
+    for suffix, kind in (("社区居民委员会", "社区"), ("社区居委会", "社区"), ("居民委员会", "社区"),
+                         ("居委会", "社区"), ("村民委员会", "村"), ("村委会", "村")):
+        if division.endswith(suffix):
+            base = division[: -len(suffix)]
+            return f"{base}{kind}便民服务站", kind
+    return None
+
+
+def _domain_allowed(host: str, allowed: list[str]) -> bool:
+    host = host.lower().rstrip(".")
+    return any(host == d.lower() or host.endswith("." + d.lower()) for d in allowed)
+
+
+def validate(raw: RawContent, problems: Problems) -> Catalogue | None:
+    """Every problem goes into `problems`; a Catalogue comes back only when there are no errors."""
+    district = _typed(District, raw.district, problems) if raw.district else None
+    if district:
+        _check_district(district, raw.district, problems)
+
+    items: dict[str, Item] = {}
+    item_src: dict[str, Source] = {}
+    folded: dict[str, str] = {}
+    for src in raw.items:
+        item = _typed(Item, src, problems)
+        if item is None:
+            continue
+        if src.path.stem != item.code:
+            problems.error(src.path, src.line(("code",)), _field(Item, "code"),
+                           f"文件名应与事项编码一致：应命名为 {item.code}.yaml")
+        other = folded.get(item.code.lower())
+        if other is not None:
+            problems.error(src.path, src.line(("code",)), _field(Item, "code"),
+                           f"事项编码“{item.code}”重复：已在 {item_src[other].path} 中使用（编码不区分大小写，且永不复用）")
+            continue
+        folded[item.code.lower()] = item.code
+        items[item.code] = item
+        item_src[item.code] = src
+        if district:
+            _check_item(item, src, district, problems)
+
+    items = dict(sorted(items.items(), key=lambda kv: (CATEGORIES.index(kv[1].category), kv[0])))
+    order = {code: i for i, code in enumerate(items)}
+
+    if district:
+        for name, codes in district.item_sets.items():
+            for i, code in enumerate(codes):
+                if code not in items:
+                    problems.error(raw.district.path, raw.district.line(("item_sets", name, i)),
+                                   f"默认事项清单.{name}[{i + 1}] (item_sets.{name}[{i + 1}])",
+                                   f"事项“{code}”不存在于 items/ 中")
+
+    stations: dict[str, Station] = {}
+    offers: dict[str, list[str]] = {}
+    sources: dict[str, Path] = {f"items/{c}": s.path for c, s in item_src.items()}
+    for src in raw.stations:
+        st = _typed(Station, src, problems)
+        if st is None:
+            continue
+        if st.code in stations:
+            problems.error(src.path, src.line(("code",)), _field(Station, "code"),
+                           f"区划代码“{st.code}”重复：已在 {sources[f'stations/{st.code}']} 中使用")
+            continue
+        if district:
+            _check_station_place(st, src, district, problems)
+        offered = _resolve_items(st, src, district, items, problems)
+        if offered is None:
+            continue
+        offered.sort(key=order.__getitem__)
+        _check_station_refs(st, src, offered, problems)
+        stations[st.code] = st
+        offers[st.code] = offered
+        sources[f"stations/{st.code}"] = src.path
+        _station_warnings(st, src, [items[c] for c in offered], problems)
+
+    if problems.errors or district is None:
+        return None
+    return Catalogue(district, items, dict(sorted(stations.items())), offers, sources)
+
+
+def _check_district(d: District, src: Source, problems: Problems) -> None:
+    for i, town in enumerate(d.towns):
+        if not town.code.startswith(d.code):
+            problems.error(src.path, src.line(("towns", i, "code")), _field(District, "towns", i, "code"),
+                           f"镇（街道）代码 {town.code} 不属于本区县（{d.code}）")
+    codes = [t.code for t in d.towns]
+    for i, c in enumerate(codes):
+        if codes.index(c) != i:
+            problems.error(src.path, src.line(("towns", i)), _field(District, "towns", i), f"镇（街道）代码 {c} 重复")
+
+
+def _check_item(item: Item, src: Source, d: District, problems: Problems) -> None:
+    if item.online.available and item.online.url:
+        parts = urlsplit(item.online.url)
+        where = (src.path, src.line(("online", "url")), _field(Item, "online", "url"))
+        if parts.scheme != "https":
+            problems.error(*where, f"网上办理入口必须是 https:// 地址：{item.online.url}")
+        elif not _domain_allowed(parts.hostname or "", d.online_domains):
+            problems.error(*where, f"网上办理入口的域名 {parts.hostname} 不在 district.yaml 的 online_domains 允许范围内")
+    alias_seen = set()
+    for i, alias in enumerate(item.aliases):
+        if alias in alias_seen:
+            problems.warning(src.path, src.line(("aliases", i)), _field(Item, "aliases", i), f"俗称“{alias}”重复")
+        alias_seen.add(alias)
+
+
+def _check_station_place(st: Station, src: Source, d: District, problems: Problems) -> None:
+    code_where = (src.path, src.line(("code",)), _field(Station, "code"))
+    if src.path.stem != st.code:
+        problems.error(*code_where, f"文件名应与区划代码一致：应命名为 {st.code}.yaml")
+    if not st.code.startswith(d.code):
+        problems.error(*code_where, f"区划代码 {st.code} 不属于{d.name}（{d.code}）")
+    elif src.path.parent.name != st.code[:9]:
+        problems.error(*code_where, f"区划代码 {st.code} 不属于所在文件夹 {src.path.parent.name}：应放在 stations/{st.code[:9]}/")
+    elif st.code[:9] not in {t.code for t in d.towns}:
+        problems.error(*code_where, f"镇（街道）{st.code[:9]} 不在 district.yaml 的 towns 中")
+    expected = station_name(st.division)
+    if expected is None:
+        problems.error(src.path, src.line(("division",)), _field(Station, "division"),
+                       f"区划名称“{st.division}”应以 村委会、居委会 或 社区居委会 结尾")
+        return
+    name, kind = expected
+    if st.name != name:
+        problems.error(src.path, src.line(("name",)), _field(Station, "name"),
+                       f"服务站名称应按命名规则写作“{name}”（由区划名称“{st.division}”得出），而不是“{st.name}”")
+    if st.kind != kind:
+        problems.error(src.path, src.line(("kind",)), _field(Station, "kind"),
+                       f"类型应为“{kind}”（区划名称“{st.division}”）")
+
+
+def _resolve_items(st, src, d, items, problems) -> list[str] | None:
+    sel = st.items
+    ok = True
+    if sel.set:
+        if d is None or sel.set not in d.item_sets:
+            known = "、".join(d.item_sets) if d else ""
+            problems.error(src.path, src.line(("items", "set")), _field(Station, "items", "set"),
+                           f"默认事项清单“{sel.set}”不存在（district.yaml 中有：{known}）")
+            return None
+        base = list(d.item_sets[sel.set])
+    else:
+        base = list(sel.codes)
+    for key, codes in (("codes", sel.codes), ("add", sel.add), ("remove", sel.remove)):
+        for i, code in enumerate(codes):
+            if code not in items:
+                problems.error(src.path, src.line(("items", key, i)), _field(Station, "items", key, i),
+                               f"事项“{code}”不存在于 items/ 中")
+                ok = False
+    for i, code in enumerate(sel.remove):
+        if code in items and code not in base:
+            problems.error(src.path, src.line(("items", "remove", i)), _field(Station, "items", "remove", i),
+                           f"要减少的事项“{code}”本不在清单中")
+            ok = False
+    for i, code in enumerate(sel.add):
+        if code in base:
+            problems.warning(src.path, src.line(("items", "add", i)), _field(Station, "items", "add", i),
+                             f"要增加的事项“{code}”已在清单中")
+    if not ok:
+        return None
+    offered = [c for c in dict.fromkeys(base + list(sel.add)) if c not in set(sel.remove) and c in items]
+    if not offered:
+        problems.error(src.path, src.line(("items",)), _field(Station, "items"), "服务站没有任何可办事项")
+        return None
+    return offered
+
+
+def _check_station_refs(st: Station, src: Source, offered: list[str], problems: Problems) -> None:
+    offered_set = set(offered)
+    for code in st.local_notes:
+        if code not in offered_set:
+            problems.error(src.path, src.line(("local_notes", code)), _field(Station, "local_notes", code),
+                           f"事项“{code}”不是本站可办事项，不能写本站说明")
+    for p, partner in enumerate(st.partners):
+        for i, code in enumerate(partner.items):
+            if code not in offered_set:
+                problems.error(src.path, src.line(("partners", p, "items", i)),
+                               _field(Station, "partners", p, "items", i),
+                               f"事项“{code}”不是本站可办事项")
+
+
+def _station_warnings(st: Station, src: Source, offered: list[Item], problems: Problems) -> None:
+    online = sum(1 for it in offered if it.online.available)
+    if offered and online / len(offered) < ONLINE_TARGET:
+        problems.warning(src.path, src.line(("items",)), _field(Station, "items"),
+                         f"网上可办率 {online}/{len(offered)}（{online / len(offered):.0%}）低于政策要求的 50%")
+    gaps = [info.title for name, info in type(st.checklist).model_fields.items() if not getattr(st.checklist, name)]
+    if gaps:
+        problems.warning(src.path, src.line(("checklist",)), _field(Station, "checklist"),
+                         f"“六有一能”未达标：{'、'.join(gaps)}")
+
+
+def read_catalogue(root: Path) -> tuple[Catalogue | None, Problems]:
+    """Load and validate a content tree: the first two stages, as every command uses them."""
+    from .load import load
+
+    problems = Problems()
+    catalogue = validate(load(Path(root), problems), problems)
+    return catalogue, problems
