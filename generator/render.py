@@ -1,0 +1,225 @@
+"""Stage 4, render: the HTML of every planned page.
+
+Page bodies come from the jinja2 templates in generator/templates (presentation
+only); what they show is prepared here from the model (view data). The themed page
+around a body comes from the engine's shells. Work shared by many pages is done
+once: an item's guide body once per item, a station's blocks once per station.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+import jinja2
+
+from . import qr
+from .engine import Engine
+from .model import CATEGORIES, WEEKDAYS, District, Hours, Item, Material, Station, field_labels
+from .plan import Page
+from .validate import Catalogue
+
+TEMPLATES = Path(__file__).parent / "templates"
+WEEKDAY_NAMES = dict(zip(WEEKDAYS, ("周一", "周二", "周三", "周四", "周五", "周六", "周日")))
+
+LABELS = {
+    "item": field_labels(Item),
+    "material": field_labels(Material),
+    "station": field_labels(Station),
+    "district": field_labels(District),
+}
+
+
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,  # every catalogue string is text, never markup
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    return env
+
+
+# ----------------------------------------------------------------- view data
+
+
+def time_limit(item: Item) -> str:
+    if item.case_type == "即办件":
+        return "即办（当场办结）"
+    return f"承诺 {item.promised_limit_days} 个工作日"
+
+
+def item_badges(item: Item) -> list[tuple[str, str]]:
+    """Short marks shown next to an item in lists: (text, css class)."""
+    marks = [("即办" if item.case_type == "即办件" else f"承诺 {item.promised_limit_days} 个工作日",
+              "now" if item.case_type == "即办件" else "days")]
+    if item.online.available:
+        marks.append(("可网办", "online"))
+    if item.proxy.available:
+        marks.append(("可帮办代办", "proxy"))
+    return marks
+
+
+def hours_rows(hours: Hours) -> list[dict]:
+    rows = []
+    for key in WEEKDAYS:
+        ranges = getattr(hours, key)
+        rows.append({
+            "day": WEEKDAY_NAMES[key],
+            "index": WEEKDAYS.index(key),
+            "text": "、".join(ranges) if ranges else "休息",
+            "open": bool(ranges),
+        })
+    return rows
+
+
+def hours_summary(hours: Hours) -> str:
+    """One line for a guide's 'when to go', e.g. 周一至周五 08:30-12:00、13:30-17:30；周六 09:00-11:30."""
+    groups: list[tuple[list[str], str]] = []
+    for row in hours_rows(hours):
+        if not row["open"]:
+            continue
+        if groups and groups[-1][1] == row["text"] and WEEKDAYS.index(_key(groups[-1][0][-1])) + 1 == row["index"]:
+            groups[-1][0].append(row["day"])
+        else:
+            groups.append(([row["day"]], row["text"]))
+    return "；".join((f"{d[0]}至{d[-1]}" if len(d) > 2 else "、".join(d)) + f" {t}" for d, t in groups) or "暂无固定办公时间"
+
+
+def _key(day_name: str) -> str:
+    return next(k for k, v in WEEKDAY_NAMES.items() if v == day_name)
+
+
+@dataclass
+class Rel:
+    """Relative links from one page: the site root and the station root."""
+
+    root: str
+    station: str = ""
+
+
+def rel_for(path: str) -> Rel:
+    depth = path.count("/")
+    return Rel(root="../" * depth if depth else "./", station="../" * (depth - 1) if depth > 1 else "./")
+
+
+class Renderer:
+    def __init__(self, catalogue: Catalogue, engine: Engine, stamps: dict[str, str]):
+        self.cat = catalogue
+        self.engine = engine
+        self.env = _env()
+        self.stamps = stamps  # page path -> version stamp (see plan.fingerprint)
+        self.env.globals.update(L=LABELS, district=catalogue.district, items=catalogue.items)
+
+    @property
+    def site_url(self) -> str:
+        return self.cat.district.site_url
+
+    # ---------------------------------------------------------------- shared parts
+
+    @lru_cache(maxsize=None)
+    def item_body(self, code: str) -> str:
+        """The station-independent part of a guide, rendered once per item."""
+        item = self.cat.items[code]
+        return self.env.get_template("_item_body.html").render(item=item, time_limit=time_limit(item))
+
+    @lru_cache(maxsize=None)
+    def station_view(self, code: str) -> dict:
+        st = self.cat.stations[code]
+        return {
+            "st": st,
+            "town": self.cat.town_name(code[:9]),
+            "hours": hours_rows(st.hours),
+            "hours_summary": hours_summary(st.hours),
+            "has_badges": any(s.badge for s in st.staff),
+        }
+
+    def groups(self, codes: list[str]) -> list[tuple[str, list[dict]]]:
+        out: dict[str, list[dict]] = {}
+        for c in codes:
+            item = self.cat.items[c]
+            out.setdefault(item.category, []).append({"item": item, "badges": item_badges(item)})
+        return [(cat, out[cat]) for cat in CATEGORIES if cat in out]
+
+    # ---------------------------------------------------------------- pages
+
+    def render(self, page: Page) -> str:
+        return getattr(self, "_" + page.kind.replace("-", "_"))(page)
+
+    def _shell(self, page: Page, *, site_name: str, title: str, description: str, content: str,
+               head: str = "") -> str:
+        return self.engine.shell(page.kind).fill(
+            station=page.station or "", item=page.item or "", site_name=site_name, title=title,
+            description=description, content=content, head=head)
+
+    def _qr(self, page: Page) -> str:
+        return qr.svg(self.site_url + "/" + page.path)
+
+    def _guide(self, page: Page) -> str:
+        item = self.cat.items[page.item]
+        sv = self.station_view(page.station)
+        st = sv["st"]
+        content = self.env.get_template("guide.html").render(
+            item=item, body=self.item_body(item.code), sv=sv, st=st,
+            note=st.local_notes.get(item.code), rel=rel_for(page.path),
+            time_limit=time_limit(item), badges=item_badges(item),
+            partners=[p for p in st.partners if item.code in p.items],
+            url=self.site_url + "/" + page.path, qr=self._qr(page), stamp=self.stamps.get(page.path, ""),
+        )
+        return self._shell(page, site_name=st.name, title=item.name,
+                           description=f"{st.name} · {item.name} 办事指南：受理条件、申请材料、办理流程、办理时限",
+                           content=content)
+
+    def _station(self, page: Page) -> str:
+        sv = self.station_view(page.station)
+        st = sv["st"]
+        codes = self.cat.offers[st.code]
+        content = self.env.get_template("station.html").render(
+            sv=sv, st=st, groups=self.groups(codes), count=len(codes), rel=rel_for(page.path),
+            search_index=page.search_index, url=self.site_url + "/" + page.path, qr=self._qr(page),
+            stamp=self.stamps.get(page.path, ""),
+        )
+        return self._shell(page, site_name=st.name, title=st.name,
+                           description=f"{st.name}：可办事项、办公时间、工作人员、办事指南", content=content)
+
+    def _item(self, page: Page) -> str:
+        item = self.cat.items[page.item]
+        towns: dict[str, list[Station]] = {}
+        for code, offered in self.cat.offers.items():
+            if item.code in offered:
+                towns.setdefault(code[:9], []).append(self.cat.stations[code])
+        content = self.env.get_template("item.html").render(
+            item=item, body=self.item_body(item.code), rel=rel_for(page.path), time_limit=time_limit(item),
+            badges=item_badges(item),
+            towns=[(self.cat.town_name(t), sts) for t, sts in sorted(towns.items())],
+            url=self.site_url + "/" + page.path, qr=self._qr(page),
+        )
+        d = self.cat.district
+        return self._shell(page, site_name=f"{d.name}便民服务", title=item.name,
+                           description=f"{d.name} · {item.name} 办事指南", content=content)
+
+    def _items(self, page: Page) -> str:
+        counts = {c: 0 for c in self.cat.items}
+        for offered in self.cat.offers.values():
+            for c in offered:
+                counts[c] += 1
+        content = self.env.get_template("items.html").render(
+            groups=self.groups(list(self.cat.items)), counts=counts, rel=rel_for(page.path))
+        d = self.cat.district
+        return self._shell(page, site_name=f"{d.name}便民服务", title="事项目录",
+                           description=f"{d.name}村（社区）便民服务事项目录清单", content=content)
+
+    def _portal(self, page: Page) -> str:
+        d = self.cat.district
+        towns: dict[str, list[Station]] = {}
+        for code, st in self.cat.stations.items():
+            towns.setdefault(code[:9], []).append(st)
+        content = self.env.get_template("portal.html").render(
+            towns=[(t.code, t.name, towns.get(t.code, [])) for t in d.towns],
+            station_count=len(self.cat.stations), item_count=len(self.cat.items), rel=rel_for(page.path))
+        return self._shell(page, site_name=f"{d.name}便民服务", title=f"{d.name}村（社区）便民服务站",
+                           description=f"{d.name}村（社区）便民服务站办事指南：找到您的服务站", content=content)
