@@ -1,0 +1,42 @@
+# Two entry points, each doing all of its own set-up on a fresh Debian machine:
+#   make site   — install, check and build the sample district into site/
+#   make test   — install (with test tools and Debian's chromium) and run every test
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+APT_PKGS := chromium fonts-noto-cjk poppler-utils
+
+.PHONY: site test setup test-setup system-packages bench clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+site: setup
+	$(BIN)/guides check
+	$(BIN)/guides build
+
+# Debian packages: the browser for tests and printing, CJK fonts, pdftoppm.
+system-packages:
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+test-setup: setup system-packages
+
+test: test-setup
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python bench/build.py --stations 296
+
+clean:
+	rm -rf site .cache
