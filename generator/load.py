@@ -65,23 +65,23 @@ _LineLoader.add_implicit_resolver(
 )
 
 
-def _decode(raw: bytes) -> tuple[str | None, str | None]:
-    """Text of the file, or a message saying what is wrong with its bytes."""
+def _decode(raw: bytes) -> tuple[str | None, int, str | None]:
+    """Text of the file, or the line and a message saying what is wrong with its bytes."""
     if not raw.strip():
-        return None, "文件为空"
+        return None, 1, "文件为空"
     if raw.startswith(b"\xef\xbb\xbf"):
-        return None, "文件以 UTF-8 BOM（EF BB BF）开头：请另存为“UTF-8 无 BOM”"
+        return None, 1, "文件以 UTF-8 BOM（EF BB BF）开头：请另存为“UTF-8 无 BOM”"
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None, "文件是 UTF-16 编码：请另存为 UTF-8（无 BOM）"
+        return None, 1, "文件是 UTF-16 编码：请另存为 UTF-8（无 BOM）"
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         guess = "GBK/GB18030" if _decodes(raw, "gb18030") else "未知编码"
-        return None, f"第 {line} 行不是 UTF-8 编码（看起来是 {guess}）：请另存为 UTF-8"
+        return None, line, f"本行不是 UTF-8 编码（看起来是 {guess}）：请用编辑器另存为 UTF-8"
     if "\x00" in text:
-        return None, "文件含有空字符（\\0），不是文本文件"
-    return text, None
+        return None, text[: text.index("\x00")].count("\n") + 1, "文件含有空字符（\\0），不是文本文件"
+    return text, 1, None
 
 
 def _decodes(raw: bytes, encoding: str) -> bool:
@@ -129,9 +129,9 @@ def read_yaml(path: Path, problems: Problems) -> Source | None:
     except OSError as e:
         problems.error(shown, 1, "", f"无法读取文件：{e.strerror}")
         return None
-    text, bad = _decode(raw)
+    text, bad_line, bad = _decode(raw)
     if bad:
-        problems.error(shown, 1, "", bad)
+        problems.error(shown, bad_line, "", bad)
         return None
     loader = _LineLoader(text)
     try:

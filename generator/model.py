@@ -30,6 +30,14 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Text = Annotated[str, Field(min_length=1)]
 
 
+class FieldError(ValueError):
+    """A rule across fields, blamed on the one field an administrator should change."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
 class Record(BaseModel):
     """Base for every catalogue record: unknown keys are errors, never dropped."""
 
@@ -56,9 +64,9 @@ class Material(Record):
     @model_validator(mode="after")
     def _condition(self) -> Material:
         if not self.required and not self.condition:
-            raise ValueError("非必需材料须写明需提供的情形（condition）")
+            raise FieldError("required", "非必需材料须写明需提供的情形（condition）")
         if self.required and self.condition:
-            raise ValueError("必需材料不应填写“需提供的情形”；如只在某些情形下需要，请设 required: false")
+            raise FieldError("condition", "必需材料不应填写“需提供的情形”；如只在某些情形下需要，请设 required: false")
         return self
 
 
@@ -80,9 +88,9 @@ class Online(Record):
     @model_validator(mode="after")
     def _url(self) -> Online:
         if self.available and not self.url:
-            raise ValueError("可网上办理的事项须填写网上办理入口（url）")
+            raise FieldError("available", "可网上办理的事项须填写网上办理入口（url）")
         if not self.available and self.url:
-            raise ValueError("不可网上办理的事项不应填写网上办理入口")
+            raise FieldError("url", "不可网上办理的事项不应填写网上办理入口")
         return self
 
 
@@ -127,14 +135,15 @@ class Item(Record):
     @model_validator(mode="after")
     def _rules(self) -> Item:
         if not self.materials and not self.no_materials:
-            raise ValueError("申请材料为空：如确实无需材料，请写 no_materials: true")
+            raise FieldError("materials", "申请材料为空：如确实无需材料，请写 no_materials: true")
         if self.materials and self.no_materials:
-            raise ValueError("已写 no_materials: true，申请材料应为空")
+            raise FieldError("no_materials", "已写 no_materials: true，申请材料应为空")
         if (self.case_type == "即办件") != (self.promised_limit_days == 0):
-            raise ValueError("即办件的承诺办结时限应为 0；承诺件的承诺办结时限应大于 0")
+            raise FieldError("promised_limit_days", "即办件的承诺办结时限应为 0；承诺件的承诺办结时限应大于 0")
         if self.promised_limit_days > self.legal_limit_days and self.legal_limit_days:
-            raise ValueError(
-                f"承诺办结时限（{self.promised_limit_days}）不能超过法定办结时限（{self.legal_limit_days}）"
+            raise FieldError(
+                "promised_limit_days",
+                f"承诺办结时限（{self.promised_limit_days}）不能超过法定办结时限（{self.legal_limit_days}）",
             )
         return self
 
@@ -195,7 +204,7 @@ class ItemSelection(Record):
     @model_validator(mode="after")
     def _one_source(self) -> ItemSelection:
         if bool(self.set) == bool(self.codes):
-            raise ValueError("事项应写默认清单（set）或事项编码列表（codes），二者选一")
+            raise FieldError("set", "事项应写默认清单（set）或事项编码列表（codes），二者选一")
         return self
 
 

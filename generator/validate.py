@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ValidationError
 
 from .load import RawContent, Source
-from .model import CATEGORIES, District, Item, Station, label
+from .model import CATEGORIES, District, FieldError, Item, Station, label
 from .problems import Problems
 
 ONLINE_TARGET = 0.5  # the policy's 网上可办率 floor for a station's on-request items
@@ -61,7 +61,8 @@ def _message(err: dict) -> str:
     if kind in _MESSAGES:
         return _MESSAGES[kind]
     if kind == "literal_error":
-        return f"取值“{err.get('input')}”无效，应为：{ctx.get('expected', '').replace(chr(39), '')}"
+        expected = str(ctx.get("expected", "")).replace("' or '", "、").replace("', '", "、").strip("'")
+        return f"取值“{err.get('input')}”无效，应为：{expected}"
     if kind == "string_pattern_mismatch":
         return f"格式不正确：“{err.get('input')}”"
     if kind == "string_too_short":
@@ -93,6 +94,9 @@ def _typed(model: type[BaseModel], src: Source, problems: Problems):
             loc = _clean_loc(err["loc"])
             if loc != tuple(err["loc"]) and _other_branch_speaks(err):
                 continue
+            cause = (err.get("ctx") or {}).get("error")
+            if isinstance(cause, FieldError):
+                loc = loc + (cause.field,)
             if loc in seen:
                 continue
             seen.add(loc)
