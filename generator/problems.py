@@ -37,10 +37,19 @@ class Problems(list):
     def warnings(self) -> list[Problem]:
         return [p for p in self if p.level == "warning"]
 
-    def print(self, stream=None) -> None:
+    def print(self, stream=None, *, same_warning_shown: int = 3) -> None:
+        """Every error; warnings with the same message are shown a few times, then counted."""
         stream = stream or sys.stderr
+        shown: dict[str, int] = {}
         for p in sorted(set(self), key=lambda p: (p.level != "error", p.path, p.line, p.field)):
+            if p.level == "warning":
+                shown[p.message] = shown.get(p.message, 0) + 1
+                if shown[p.message] > same_warning_shown:
+                    continue
             print(p, file=stream)
+        for message, count in shown.items():
+            if count > same_warning_shown:
+                print(f"……另有 {count - same_warning_shown} 处同样的警告：{message}", file=stream)
 
 
 class ContentError(Exception):

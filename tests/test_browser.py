@@ -1,0 +1,65 @@
+"""The resident's path in a real browser: Debian chromium at phone size, served from localhost."""
+from urllib.parse import urlsplit
+
+import pytest
+
+from conftest import Server
+
+STATION = "370304001200"
+
+
+@pytest.fixture
+def served(mini_site):
+    server = Server(mini_site)
+    yield server
+    server.stop()
+
+
+def test_search_dibao_on_a_phone_and_nothing_leaves_the_site(served, browser):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2,
+                                  is_mobile=True, has_touch=True, locale="zh-CN")
+    requests = []
+    context.on("request", lambda r: requests.append(r.url))
+    pg = context.new_page()
+    pg.goto(served.url + f"{STATION}/")
+    assert pg.locator("h1").first.inner_text() == "安上村便民服务站"
+    pg.locator("#g-q").fill("低保")
+    results = pg.locator("#g-results li a")
+    results.first.wait_for()
+    top3 = results.all_inner_texts()[:3]
+    assert "最低生活保障审核确认" in top3, top3
+    pg.locator("#g-results li a", has_text="最低生活保障审核确认").click()
+    pg.wait_for_url(f"**/{STATION}/JZ-001/")
+    checklist = pg.locator("#materials .g-checklist")
+    assert checklist.is_visible()
+    assert checklist.locator("li").count() == 6
+    assert pg.locator("#materials .g-material-name").first.is_visible()
+    # no horizontal scrolling at 360 px
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 360
+    context.close()
+    hosts = {urlsplit(u).netloc for u in requests if not u.startswith("data:")}
+    assert hosts == {f"127.0.0.1:{served.port}"}, hosts
+
+
+@pytest.mark.parametrize("query,expected", [
+    ("老年证", "老年人优待证办理"),
+    ("交电费", "电费缴纳"),
+    ("最低生活保障", "最低生活保障审核确认"),
+])
+def test_aliases_and_names_find_their_guide(served, browser, query, expected):
+    pg = browser.new_page(viewport={"width": 360, "height": 740})
+    pg.goto(served.url + f"{STATION}/")
+    pg.locator("#g-q").fill(query)
+    first = pg.locator("#g-results li a").first
+    first.wait_for()
+    assert first.inner_text() == expected
+    pg.close()
+
+
+def test_portal_finds_a_station_by_part_of_its_name(served, browser):
+    pg = browser.new_page(viewport={"width": 360, "height": 740})
+    pg.goto(served.url)
+    pg.locator("#g-find").fill("税务")
+    visible = pg.locator("#g-stations li[data-name]:visible")
+    assert visible.all_inner_texts() == ["税务街社区便民服务站"]
+    pg.close()
