@@ -48,7 +48,7 @@ def display(path: Path) -> str:
         return str(path)
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when available
     """SafeLoader with YAML 1.2 scalars: administrators mean text when they write 08:30 or 0533."""
 
 

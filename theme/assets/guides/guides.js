@@ -1,6 +1,8 @@
-/* Station search, today's opening hours and the portal's station finder.
-   Plain script, no dependencies beyond Material's bundled lunr, loaded only when a
-   resident starts to search. Works from file:// too (the offline copy). */
+/* The only script of the guide pages (Material's bundle.js is not loaded): 长辈模式
+   switch, 朗读 (read aloud), station search, today's opening hours and the portal's
+   station finder. Plain script, no dependencies beyond Material's bundled lunr, which
+   is loaded only when a resident starts to search. Works from file:// too (the offline
+   copy). Every page is complete without it. */
 (function () {
   "use strict";
 
@@ -98,7 +100,114 @@
     });
   }
 
+  /* 长辈模式: the class is set before the first paint by the inline script in <head>
+     (theme/partials/guides-head.html); the switch flips it and remembers the choice. */
+  function setupElder() {
+    var btn = document.getElementById("g-elder-switch"), root = document.documentElement;
+    if (!btn) return;
+    function sync() { btn.setAttribute("aria-pressed", root.classList.contains("g-elder") ? "true" : "false"); }
+    btn.addEventListener("click", function () {
+      var on = !root.classList.contains("g-elder");
+      root.classList.toggle("g-elder", on);
+      try { localStorage.setItem("guides.elder", on ? "1" : "0"); } catch (e) { /* private mode: this page only */ }
+      try { /* a reload keeps the resident's choice, not the QR code's ?elder=1 */
+        var u = new URL(location.href);
+        if (u.searchParams.has("elder")) { u.searchParams.delete("elder"); history.replaceState(history.state, "", u.href); }
+      } catch (e) { /* file:// in some browsers */ }
+      sync();
+    });
+    sync();
+  }
+
+  /* 朗读: the browser's own speech synthesis in Chinese, one utterance per paragraph,
+     list item or fact, in the order given by the button's data-read (essentials first).
+     The button stays hidden where the browser has no Chinese voice. */
+  function speakable(el) {
+    var c = el.cloneNode(true);
+    c.querySelectorAll("[aria-hidden=true], .md-button").forEach(function (n) { n.remove(); });
+    c.querySelectorAll('a[href^="tel:"]').forEach(function (a) {
+      a.textContent = " " + a.getAttribute("href").slice(4).split("").join(" ") + " "; /* digit by digit */
+    });
+    return c.textContent
+      .replace(/(\d{1,2}:\d{2})\s*[-–~]\s*(\d{1,2}:\d{2})/g, "$1至$2")
+      .replace(/\s+/g, " ").trim();
+  }
+
+  function readingList(selectors) {
+    var out = [];
+    selectors.split(",").forEach(function (sel) {
+      var root = document.querySelector(sel.trim()), taken = [];
+      if (!root) return;
+      var els = root.matches("h1,h2,h3,p,li,dt,dd") ? [root] : root.querySelectorAll("h1,h2,h3,p,li,dt,dd");
+      Array.prototype.forEach.call(els, function (el) {
+        if (el.closest("[hidden]") || taken.some(function (t) { return t.contains(el); })) return;
+        var text = speakable(el), dd = el.nextElementSibling;
+        if (el.tagName === "DT" && dd && dd.tagName === "DD") { text += "：" + speakable(dd); taken.push(dd); }
+        taken.push(el);
+        if (text) out.push({ el: el, text: text });
+      });
+    });
+    return out;
+  }
+
+  function chineseVoice(synth) {
+    var best = null;
+    (synth.getVoices() || []).forEach(function (v) {
+      var l = (v.lang || "").replace("_", "-").toLowerCase();
+      if (l === "zh-cn" || l === "cmn-cn" || l.indexOf("zh-hans") === 0) { if (!best || best.rank > 0) best = { voice: v, rank: 0 }; }
+      else if (/^(zh|cmn)(-|$)/.test(l) && !/^zh-(hk|mo)/.test(l) && !best) best = { voice: v, rank: 1 };
+    });
+    return best && best.voice;
+  }
+
+  function setupSpeak() {
+    var btn = document.getElementById("g-speak"), synth = window.speechSynthesis;
+    if (!btn || !synth || !window.SpeechSynthesisUtterance) return;
+    var voice = null, run = 0, list = [], at = 0, mark = null;
+    var label = btn.textContent;
+    function highlight(el) {
+      if (mark) mark.classList.remove("g-reading");
+      mark = el;
+      if (!el) return;
+      el.classList.add("g-reading");
+      var r = el.getBoundingClientRect();
+      if (r.top < 60 || r.bottom > window.innerHeight) el.scrollIntoView({ block: "center" });
+    }
+    function stop() {
+      run++; synth.cancel(); highlight(null);
+      btn.classList.remove("is-on"); btn.textContent = label;
+    }
+    function next(myRun) {
+      if (myRun !== run) return;
+      if (at >= list.length) { stop(); return; }
+      var item = list[at++], u = new SpeechSynthesisUtterance(item.text);
+      u.lang = "zh-CN"; u.rate = 0.9;
+      if (voice) u.voice = voice;
+      u.onend = function () { next(myRun); };
+      u.onerror = function () { next(myRun); };
+      highlight(item.el);
+      synth.speak(u);
+    }
+    function start() {
+      stop();
+      list = readingList(btn.dataset.read || "h1"); at = 0;
+      btn.classList.add("is-on"); btn.textContent = "停止朗读";
+      next(run);
+    }
+    function pick() {
+      voice = chineseVoice(synth);
+      if (!voice && btn.classList.contains("is-on")) stop();
+      btn.hidden = !voice;
+    }
+    btn.addEventListener("click", function () { if (btn.classList.contains("is-on")) stop(); else start(); });
+    window.addEventListener("pagehide", function () { if (btn.classList.contains("is-on")) stop(); });
+    if (synth.addEventListener) synth.addEventListener("voiceschanged", pick); else synth.onvoiceschanged = pick;
+    pick();
+  }
+
   document.querySelectorAll("form.g-search[data-index]").forEach(setupSearch);
   document.querySelectorAll("input[data-filter]").forEach(setupFinder);
   setupToday();
+  setupElder();
+  setupSpeak();
 })();
