@@ -22,12 +22,35 @@ def _check(args) -> int:
 def _build(args) -> int:
     from .build import build
 
-    result = build(args.content, args.out, config_file=args.config, stations=args.station or None)
+    from .report import summary
+
+    result = build(args.content, args.out, config_file=args.config, stations=args.station or None,
+                   clean=args.clean)
     result.problems.print()
     if not result.ok:
         print(f"构建未完成：{len(result.problems.errors)} 个错误；已发布的网站未改动", file=sys.stderr)
         return 1
-    print(f"已发布到 {result.out}/：{result.pages_written} 页，用时 {result.seconds:.1f} 秒")
+    how = "全量" if result.full else "增量"
+    print(f"已发布到 {result.out}/（{how}）：写入 {result.pages_written}/{result.pages_total} 页，"
+          f"用时 {result.seconds:.1f} 秒")
+    print(summary(result.report) + f"。完整报告：{result.out}/_admin/index.html")
+    return 0
+
+
+def _print(args) -> int:
+    from .printing import print_stations, summary
+
+    if bool(args.codes) == bool(args.all):
+        print("请给出服务站代码（可多个），或用 --all 打印全部服务站", file=sys.stderr)
+        return 2
+    result = print_stations(args.content, args.site, None if args.all else args.codes, out=args.out,
+                            config_file=args.config, jobs=args.jobs, force=args.force,
+                            offline_only=args.offline_only, rebuild=args.build)
+    result.problems.print()
+    if not result.ok:
+        print(f"打印未完成：{len(result.problems.errors)} 个错误", file=sys.stderr)
+        return 1
+    summary(result, args.site, args.out)
     return 0
 
 
@@ -47,7 +70,21 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--out", type=Path, default=Path("site"), help="输出目录（默认 site/）")
     b.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help=argparse.SUPPRESS)
     b.add_argument("--station", action="append", metavar="CODE", help="只生成这个服务站（可重复）")
+    b.add_argument("--clean", action="store_true", help="不用缓存，全部重新生成")
     b.set_defaults(run=_build)
+
+    pr = sub.add_parser("print", help="生成服务站公示材料 PDF、二维码海报和离线副本")
+    pr.add_argument("codes", nargs="*", metavar="CODE", help="服务站（村、社区）区划代码")
+    pr.add_argument("--all", action="store_true", help="全部服务站")
+    content_arg(pr)
+    pr.add_argument("--site", type=Path, default=Path("site"), help="已生成的网站（默认 site/；没有则先生成）")
+    pr.add_argument("--out", type=Path, default=None, help="输出目录（默认 site/<代码>/print/）")
+    pr.add_argument("--build", action="store_true", help="网站与内容不一致时先重新生成网站")
+    pr.add_argument("--force", action="store_true", help="没有变化的服务站也重新生成")
+    pr.add_argument("--offline-only", action="store_true", help="只生成离线副本（zip）")
+    pr.add_argument("--jobs", type=int, default=None, help="同时打印的服务站数（默认 CPU 核数）")
+    pr.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help=argparse.SUPPRESS)
+    pr.set_defaults(run=_print)
     return p
 
 

@@ -39,6 +39,7 @@ class RawContent:
     district: Source | None
     items: list[Source]
     stations: list[Source]
+    retired: Source | None = None
 
 
 def display(path: Path) -> str:
@@ -193,10 +194,12 @@ def load(root: Path, problems: Problems) -> RawContent:
         problems.error(display(district_path), 1, "", "缺少区县信息文件 district.yaml")
     items = [s for p in sorted((root / "items").glob("*")) if (s := _record(p, problems))]
     stations = [s for p in sorted((root / "stations").glob("*/*")) if (s := _record(p, problems))]
+    retired_path = root / "retired.yaml"
+    retired = read_yaml(retired_path, problems) if retired_path.exists() else None
     for stray in sorted((root / "stations").glob("*")):
         if stray.is_file():
             problems.error(display(stray), 1, "", "服务站文件应放在所属镇（街道）代码的文件夹中：stations/<镇街代码>/<村居代码>.yaml")
-    return RawContent(root, district, items, stations)
+    return RawContent(root, district, items, stations, retired)
 
 
 def _record(path: Path, problems: Problems) -> Source | None:

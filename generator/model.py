@@ -284,6 +284,25 @@ class District(Record):
         return v.rstrip("/")
 
 
+# ------------------------------------------------------------------ retirements
+
+
+class Retirement(Record):
+    """An item or station taken out of service. Its printed URLs keep working:
+    a tombstone page says what happened, or, with a successor, a permanent redirect."""
+
+    code: str = Field(title="编码", pattern=CODE_PATTERN)
+    name: Text = Field(title="名称")
+    date: dt.date = Field(title="停用日期")
+    reason: Text = Field(title="原因")
+    successor: str | None = Field(None, title="更名或合并后的新编码", pattern=CODE_PATTERN)
+
+
+class Retired(Record):
+    items: list[Retirement] = Field(default_factory=list, title="停用的事项")
+    stations: list[Retirement] = Field(default_factory=list, title="停用的服务站")
+
+
 # ---------------------------------------------------------------------- labels
 
 

@@ -19,7 +19,10 @@ import jinja2
 from . import qr
 from .engine import Engine
 from .model import CATEGORIES, WEEKDAYS, District, Hours, Item, Material, Station, field_labels
+from markupsafe import escape
+
 from .plan import Page
+from .report import summary as report_summary
 from .validate import Catalogue
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -148,13 +151,51 @@ class Renderer:
     # ---------------------------------------------------------------- pages
 
     def render(self, page: Page) -> str:
-        return getattr(self, "_" + page.kind.replace("-", "_"))(page)
+        return getattr(self, "_" + page.kind)(page)
 
     def _shell(self, page: Page, *, site_name: str, title: str, description: str, content: str,
                head: str = "") -> str:
-        return self.engine.shell(page.kind).fill(
-            station=page.station or "", item=page.item or "", site_name=site_name, title=title,
+        kind, station, item = page.kind, page.station or "", page.item or ""
+        if kind in ("tombstone", "redirect"):  # any old URL: pick the shell of its depth
+            parts = page.path.strip("/").split("/")
+            kind = "station" if len(parts) == 1 else "guide"
+            station, item = parts[0], parts[1] if len(parts) > 1 else ""
+        return self.engine.shell(kind).fill(
+            station=station, item=item, site_name=site_name, title=title,
             description=description, content=content, head=head)
+
+    def _tombstone(self, page: Page) -> str:
+        retired_items = {r.code: r for r in self.cat.retired.items}
+        retired_stations = {r.code: r for r in self.cat.retired.stations}
+        st = self.cat.stations.get(page.station) if page.station else None
+        record = retired_stations.get(page.station) or retired_items.get(page.item)
+        item = self.cat.items.get(page.item) if page.item else None
+        if record is retired_stations.get(page.station) and record:
+            title = f"{record.name}已停用"
+        elif record:
+            title = f"“{record.name}”已停用"
+        else:
+            title = f"本站已不再办理“{item.name}”"
+        content = self.env.get_template("tombstone.html").render(
+            title=title, record=record, st=st, item=item, rel=rel_for(page.path))
+        return self._shell(page, site_name=st.name if st else f"{self.cat.district.name}便民服务", title=title,
+                           description=title, content=content, head='<meta name="robots" content="noindex">')
+
+    def _redirect(self, page: Page) -> str:
+        target = rel_for(page.path).root + page.target
+        content = self.env.get_template("redirect.html").render(target=target)
+        head = (f'<meta http-equiv="refresh" content="0; url={escape(target)}">'
+                f'<link rel="canonical" href="{escape(self.site_url + "/" + page.target)}">'
+                '<meta name="robots" content="noindex">')
+        return self._shell(page, site_name=f"{self.cat.district.name}便民服务", title="页面已迁移",
+                           description="页面已迁移", content=content, head=head)
+
+    def render_admin(self, change: dict) -> str:
+        page = Page("admin", "_admin/")
+        content = self.env.get_template("admin.html").render(change=change, summary=report_summary(change),
+                                                              rel=rel_for(page.path))
+        return self._shell(page, site_name=f"{self.cat.district.name}便民服务", title="发布报告",
+                           description="发布报告", content=content, head='<meta name="robots" content="noindex">')
 
     def _qr(self, page: Page) -> str:
         return qr.svg(self.site_url + "/" + page.path)

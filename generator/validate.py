@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ValidationError
 
 from .load import RawContent, Source
-from .model import CATEGORIES, District, FieldError, Item, Station, label
+from .model import CATEGORIES, District, FieldError, Item, Retired, Station, label
 from .problems import Problems
 
 ONLINE_TARGET = 0.5  # the policy's 网上可办率 floor for a station's on-request items
@@ -26,6 +26,8 @@ class Catalogue:
     stations: dict[str, Station]  # by village code, sorted
     offers: dict[str, list[str]]  # village code -> offered item codes, in catalogue order
     sources: dict[str, Path] = field(default_factory=dict)  # record key -> file, for messages
+    retired: Retired = field(default_factory=Retired)
+    root: Path | None = None
 
     def station_items(self, code: str) -> list[Item]:
         return [self.items[c] for c in self.offers[code]]
@@ -201,9 +203,30 @@ def validate(raw: RawContent, problems: Problems) -> Catalogue | None:
         sources[f"stations/{st.code}"] = src.path
         _station_warnings(st, src, [items[c] for c in offered], problems)
 
+    retired = Retired()
+    if raw.retired:
+        retired = _typed(Retired, raw.retired, problems) or Retired()
+        _check_retired(retired, raw.retired, items, stations, problems)
+
     if problems.errors or district is None:
         return None
-    return Catalogue(district, items, dict(sorted(stations.items())), offers, sources)
+    return Catalogue(district, items, dict(sorted(stations.items())), offers, sources, retired, raw.root)
+
+
+def _check_retired(retired: Retired, src: Source, items: dict, stations: dict, problems: Problems) -> None:
+    """A code is never reused; a successor must exist."""
+    for key, active, what in (("items", items, "事项"), ("stations", stations, "服务站")):
+        seen = set()
+        for i, r in enumerate(getattr(retired, key)):
+            where = (src.path, src.line((key, i, "code")), _field(Retired, key, i, "code"))
+            if r.code in active:
+                problems.error(*where, f"{what}“{r.code}”已停用，编码永不复用，但它仍在使用中")
+            if r.code in seen:
+                problems.error(*where, f"“{r.code}”重复")
+            seen.add(r.code)
+            if r.successor and r.successor not in active:
+                problems.error(src.path, src.line((key, i, "successor")), _field(Retired, key, i, "successor"),
+                               f"新编码“{r.successor}”不存在")
 
 
 def _check_district(d: District, src: Source, problems: Problems) -> None:

@@ -31,8 +31,11 @@ def guides(*args, cwd=ROOT):
 
 @pytest.fixture(scope="session")
 def mini_site(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("mini") / "site"
-    r = guides("build", "--content", MINI, "--out", out)
+    work = tmp_path_factory.mktemp("mini")
+    content = work / "content"  # a copy: the build records its URLs in the content's ledger
+    shutil.copytree(MINI, content)
+    out = work / "site"
+    r = guides("build", "--content", content, "--out", out)
     assert r.returncode == 0, r.stderr
     return out
 
