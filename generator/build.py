@@ -146,8 +146,8 @@ def build(content: Path, out: Path, *, config_file: Path = Path("mkdocs.yml"),
     old_digests = (previous_state or {}).get("digests", {})
 
     renderer = Renderer(catalogue, engine, page_stamps)
-    for kind in {p.kind for p in pages}:
-        engine.shell(kind)  # render the theme once, before forking
+    for kind in {renderer.shell_for(p)[0] for p in pages} | {"admin"}:
+        engine.shell(kind)  # render the theme once per kind, before forking
 
     staging = publish.staging_dir(out)
     try:

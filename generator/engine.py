@@ -39,8 +39,6 @@ KINDS = {
     "guide": f"{_STATION}/{_ITEM}/",
     "admin": "_admin/",
     "print": f"{_STATION}/print/",
-    "tombstone-station": f"{_STATION}/",
-    "tombstone-guide": f"{_STATION}/{_ITEM}/",
 }
 
 

@@ -153,13 +153,17 @@ class Renderer:
     def render(self, page: Page) -> str:
         return getattr(self, "_" + page.kind)(page)
 
+    @staticmethod
+    def shell_for(page: Page) -> tuple[str, str, str]:
+        """The engine shell a page is made from, and the values of its station and item holes."""
+        if page.kind in ("tombstone", "redirect"):  # any old URL: the shell of its depth
+            parts = page.path.strip("/").split("/")
+            return ("station" if len(parts) == 1 else "guide"), parts[0], (parts[1] if len(parts) > 1 else "")
+        return page.kind, page.station or "", page.item or ""
+
     def _shell(self, page: Page, *, site_name: str, title: str, description: str, content: str,
                head: str = "") -> str:
-        kind, station, item = page.kind, page.station or "", page.item or ""
-        if kind in ("tombstone", "redirect"):  # any old URL: pick the shell of its depth
-            parts = page.path.strip("/").split("/")
-            kind = "station" if len(parts) == 1 else "guide"
-            station, item = parts[0], parts[1] if len(parts) > 1 else ""
+        kind, station, item = self.shell_for(page)
         return self.engine.shell(kind).fill(
             station=station, item=item, site_name=site_name, title=title,
             description=description, content=content, head=head)
