@@ -266,7 +266,8 @@ class Town(Record):
 
 class District(Record):
     name: Text = Field(title="区县名称")
-    code: str = Field(title="区县代码", pattern=r"^\d{6}$")
+    # a district (6 digits) publishes its own stations; a city (4 digits) can publish all of its districts'
+    code: str = Field(title="区县代码", pattern=r"^\d{4}(\d{2})?$")
     city: Text = Field(title="所属市")
     site_url: str = Field(title="网站地址", pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
     supervision_hotline: Text = Field(title="监督举报电话")
