@@ -54,6 +54,12 @@ def _print(args) -> int:
     return 0
 
 
+def _serve(args) -> int:
+    from .serve import serve
+
+    return serve(args.content, args.out, args.config, host=args.host, port=args.port)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="guides", description="村（社区）便民服务站办事指南发布工具")
     sub = p.add_subparsers(dest="command", required=True)
@@ -72,6 +78,14 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--station", action="append", metavar="CODE", help="只生成这个服务站（可重复）")
     b.add_argument("--clean", action="store_true", help="不用缓存，全部重新生成")
     b.set_defaults(run=_build)
+
+    s = sub.add_parser("serve", help="本地预览：内容修改后自动增量更新并刷新浏览器")
+    content_arg(s)
+    s.add_argument("--out", type=Path, default=Path("site"), help="输出目录（默认 site/）")
+    s.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help=argparse.SUPPRESS)
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.set_defaults(run=_serve)
 
     pr = sub.add_parser("print", help="生成服务站公示材料 PDF、二维码海报和离线副本")
     pr.add_argument("codes", nargs="*", metavar="CODE", help="服务站（村、社区）区划代码")
