@@ -140,7 +140,7 @@ class Item(Record):
             raise FieldError("no_materials", "已写 no_materials: true，申请材料应为空")
         if (self.case_type == "即办件") != (self.promised_limit_days == 0):
             raise FieldError("promised_limit_days", "即办件的承诺办结时限应为 0；承诺件的承诺办结时限应大于 0")
-        if self.promised_limit_days > self.legal_limit_days and self.legal_limit_days:
+        if self.promised_limit_days > self.legal_limit_days:
             raise FieldError(
                 "promised_limit_days",
                 f"承诺办结时限（{self.promised_limit_days}）不能超过法定办结时限（{self.legal_limit_days}）",
