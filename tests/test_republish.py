@@ -223,3 +223,35 @@ def test_station_dropping_an_item_gets_a_tombstone(published):
     assert "本站已不再办理" in page and "../../items/LN-001/" in page
     report = json.loads((out / "_admin/report.json").read_text(encoding="utf-8"))
     assert report["withdrawn"] == [{"station": STATION, "items": ["LN-001"]}]
+
+
+def test_retired_and_merged_stations(published):
+    content, out = published
+    (content / f"stations/370304002/{COMMUNITY}.yaml").unlink()
+    (content / "retired.yaml").write_text(
+        f'stations:\n  - code: "{COMMUNITY}"\n    name: 税务街社区便民服务站\n    date: 2026-12-01\n'
+        "    reason: 税务街社区与相邻社区合并，便民服务站合并办公。\n", encoding="utf-8")
+    r = build(content, out, quiet=True)
+    assert r.ok, r.problems
+    home = (out / COMMUNITY / "index.html").read_text(encoding="utf-8")
+    assert "税务街社区便民服务站已停用" in home and "合并办公" in home and "2026-12-01" in home
+    guide = (out / COMMUNITY / "JF-001/index.html").read_text(encoding="utf-8")
+    assert "已停用" in guide and "../../items/JF-001/" in guide
+    # now say it merged into the village station: permanent redirects instead
+    (content / "retired.yaml").write_text(
+        f'stations:\n  - code: "{COMMUNITY}"\n    name: 税务街社区便民服务站\n    date: 2026-12-01\n'
+        f'    reason: 合并\n    successor: "{STATION}"\n', encoding="utf-8")
+    r = build(content, out, quiet=True)
+    assert r.ok
+    redirects = dict(l.split()[:2] for l in (out / "_redirects").read_text().splitlines())
+    assert redirects == {f"/{COMMUNITY}/": f"/{STATION}/", f"/{COMMUNITY}/JZ-001/": f"/{STATION}/JZ-001/",
+                         f"/{COMMUNITY}/JF-001/": f"/{STATION}/JF-001/"}
+
+
+def test_retired_code_is_never_reused(published):
+    content, out = published
+    (content / "retired.yaml").write_text(
+        "items:\n  - code: LN-001\n    name: 老年人优待证办理\n    date: 2026-12-01\n    reason: 测试\n", encoding="utf-8")
+    r = guides("check", "--content", content)
+    assert r.returncode == 1
+    assert f"{content / 'retired.yaml'}:2: 停用的事项[1].编码 (items.0.code)" in r.stderr and "永不复用" in r.stderr
