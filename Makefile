@@ -5,9 +5,10 @@ PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
+NPM_STAMP := node_modules/.installed
 APT_PKGS := chromium fonts-noto-cjk poppler-utils
 
-.PHONY: site test setup test-setup system-packages bench clean
+.PHONY: site test setup test-setup system-packages node-packages bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -30,7 +31,18 @@ system-packages:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-test-setup: setup system-packages
+# npm packages for the tests and quality checks, exactly as package-lock.json locks them:
+# axe-core (tests/test_a11y.py) and lighthouse (scripts/lighthouse.py). Node.js from Debian if missing.
+$(NPM_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm >/dev/null; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NPM_STAMP)
+
+node-packages: $(NPM_STAMP)
+
+test-setup: setup system-packages node-packages
 
 test: test-setup
 	$(BIN)/python -m pytest -q

@@ -1,6 +1,6 @@
-/* The only script of the guide pages (Material's bundle.js is not loaded): 长辈模式
-   switch, 朗读 (read aloud), station search, today's opening hours and the portal's
-   station finder. Plain script, no dependencies beyond Material's bundled lunr, which
+/* The script of the guide pages, beside head.js (Material's bundle.js is not loaded):
+   长辈模式 switch, 朗读 (read aloud), station search, today's opening hours and the
+   portal's station finder. Plain script, no dependencies beyond the vendored lunr, which
    is loaded only when a resident starts to search. Works from file:// too (the offline
    copy). Every page is complete without it. */
 (function () {
@@ -100,7 +100,7 @@
     });
   }
 
-  /* 长辈模式: the class is set before the first paint by the inline script in <head>
+  /* 长辈模式: the class is set before the first paint by head.js, loaded in <head>
      (theme/partials/guides-head.html); the switch flips it and remembers the choice. */
   function setupElder() {
     var btn = document.getElementById("g-elder-switch"), root = document.documentElement;
@@ -142,7 +142,9 @@
       Array.prototype.forEach.call(els, function (el) {
         if (el.closest("[hidden]") || taken.some(function (t) { return t.contains(el); })) return;
         var text = speakable(el), dd = el.nextElementSibling;
-        if (el.tagName === "DT" && dd && dd.tagName === "DD") { text += "：" + speakable(dd); taken.push(dd); }
+        if (el.tagName === "DT" && dd && dd.tagName === "DD") {
+          text += (/[：:？?。！]$/.test(text) ? " " : "：") + speakable(dd); taken.push(dd);
+        }
         taken.push(el);
         if (text) out.push({ el: el, text: text });
       });
