@@ -113,7 +113,10 @@ class Engine:
 
         files = Files([])
         files.add_files_from_theme(self.env, self.config)
-        return [(Path(f.abs_src_path), f.dest_uri) for f in files if not f.dest_uri.endswith(".map")]
+        # Material's JavaScript (bundle, search worker, lunr languages) is not used by our pages
+        # (theme/guides.html drops it), nor are source maps: they are not published.
+        return [(Path(f.abs_src_path), f.dest_uri) for f in files
+                if not f.dest_uri.endswith(".map") and not f.dest_uri.startswith("assets/javascripts/")]
 
     def fingerprint_inputs(self) -> list[Path]:
         """Files whose change must rebuild every page: the config and the theme overrides."""
