@@ -1,0 +1,386 @@
+"""QR codes, printed guides and the station's board pack: paper identical to the web (issue 4).
+
+Everything through the real `guides print` command on the mini fixture, read back
+with real tools: zxing-cpp decodes every QR code (web pages as the browser draws them,
+PDF pages rendered by pdftoppm), pdftotext reads the board pack, and headless Debian
+chromium opens the offline copy from file://.
+"""
+import io
+import json
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+from conftest import MINI, Server, guides
+from generator import qr
+
+STATION = "370304001200"          # 安上村便民服务站: 3 guides, a local note, a partner point
+COMMUNITY = "370304002001"        # 税务街社区便民服务站: 2 guides
+SITE_URL = "https://guides.example.cn"
+DPI = 100                         # a modest scan: a 2.5 cm code is ~98 px, 2.4 px per module
+MM_PER_INCH = 25.4
+
+
+# ------------------------------------------------------------------------ fixtures
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory):
+    """The mini district built and both stations printed, by the real commands."""
+    work = tmp_path_factory.mktemp("print")
+    content, site = work / "content", work / "site"
+    shutil.copytree(MINI, content)
+    r = guides("print", STATION, COMMUNITY, "--content", content, "--site", site, "--jobs", "2")  # two browsers
+    assert r.returncode == 0, r.stderr
+    return {"content": content, "site": site, "stdout": r.stdout, "stderr": r.stderr}
+
+
+def out(printed, code=STATION) -> Path:
+    return printed["site"] / code / "print"
+
+
+def manifest(printed, code=STATION) -> dict:
+    return json.loads((out(printed, code) / "manifest.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def served(printed):
+    server = Server(printed["site"])
+    yield server
+    server.stop()
+
+
+def render(pdf: Path, dpi: int = DPI, first: int | None = None, last: int | None = None) -> list[Image.Image]:
+    """The PDF's pages as images, by poppler's pdftoppm (grey, like a scan)."""
+    args = ["pdftoppm", "-r", str(dpi), "-gray"]
+    if first:
+        args += ["-f", str(first), "-l", str(last or first)]
+    tmp = pdf.parent / ".render"
+    tmp.mkdir(exist_ok=True)
+    for old in tmp.glob("*"):
+        old.unlink()
+    subprocess.run([*args, "-png", str(pdf), str(tmp / "p")], check=True)
+    return [Image.open(p).convert("L") for p in sorted(tmp.glob("p-*.png"), key=lambda p: int(p.stem.split("-")[1]))]
+
+
+def decode(image: Image.Image) -> list:
+    return [b for b in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
+
+
+def page_of(site: Path, url: str) -> Path:
+    """The file in site/ that a permanent URL maps to (asserts it has the site's address)."""
+    assert url.startswith(SITE_URL + "/"), url
+    path = urlsplit(url).path.lstrip("/")
+    assert path == "" or path.endswith("/"), f"not a directory-style page URL: {url}"
+    return site / path / "index.html"
+
+
+def pdftotext(pdf: Path, page: int) -> str:
+    return subprocess.run(["pdftotext", "-raw", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                          check=True, capture_output=True, text=True).stdout
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def quiet_zone_ok(image: Image.Image, code) -> bool:
+    """Four modules of white around the symbol, as printed."""
+    p = code.position
+    xs = [p.top_left.x, p.top_right.x, p.bottom_left.x, p.bottom_right.x]
+    ys = [p.top_left.y, p.top_right.y, p.bottom_left.y, p.bottom_right.y]
+    modules = qr.make(code.text).symbol_size(border=0)[0]
+    module = (max(xs) - min(xs)) / (modules - 1)  # zxing's corners are the outer modules' centres
+    left, top, right, bottom = min(xs), min(ys), max(xs), max(ys)
+    box = (int(left - 3.5 * module), int(top - 3.5 * module), int(right + 3.5 * module), int(bottom + 3.5 * module))
+    inner = (left - 1.0 * module, top - 1.0 * module, right + 1.0 * module, bottom + 1.0 * module)
+    region = image.crop(box)
+    for y in range(region.height):
+        for x in range(region.width):
+            gx, gy = x + box[0], y + box[1]
+            if inner[0] <= gx <= inner[2] and inner[1] <= gy <= inner[3]:
+                continue
+            if region.getpixel((x, y)) < 160:
+                return False
+    return True
+
+
+# ------------------------------------------------------------------------ what is written
+
+
+def test_print_writes_board_pack_poster_offline_copy_and_manifest(printed):
+    from pypdf import PdfReader
+
+    for code, n_items in ((STATION, 3), (COMMUNITY, 2)):
+        d = out(printed, code)
+        m = manifest(printed, code)
+        for name in m["files"].values():
+            assert (d / name).is_file(), name
+        pack = PdfReader(d / m["files"]["board_pack"])
+        assert len(pack.pages) == m["pages"]
+        for page in pack.pages:  # A4, portrait
+            assert abs(float(page.mediabox.width) - 595.3) < 2 and abs(float(page.mediabox.height) - 841.9) < 2
+        kinds = [s["kind"] for s in m["sections"]]
+        assert kinds == ["cover", "catalogue"] + ["guide"] * n_items
+        assert [s["first_page"] for s in m["sections"]][0] == 1
+        assert m["sections"][-1]["last_page"] == m["pages"]
+        assert [o.title for o in pack.outline] == [s["title"] for s in m["sections"]]
+        poster = PdfReader(d / m["files"]["poster"])
+        assert len(poster.pages) == 1, "the QR poster is one A4 sheet"
+    assert f"{STATION} 安上村便民服务站" in printed["stdout"]
+
+
+def test_cover_shows_station_hours_staff_hotlines_and_complaint_box(printed):
+    pdf = out(printed) / f"{STATION}-board-pack.pdf"
+    cover = squash(pdftotext(pdf, 1))
+    for text in ("安上村便民服务站", "博山区城东街道安上村党群服务中心一楼", "0533-4100001",
+                 "周一08:30-12:00、13:30-17:30", "周六09:00-11:30", "周日休息", "法定节假日休息",
+                 "张秀英站长综合窗口党员先锋岗", "李建国帮办代办员帮办代办窗口",
+                 "监督举报电话0533-4180000", "政务服务便民热线12345", "投诉箱位置大厅入口右侧",
+                 "安上邮政便民服务点", "本册版本" + squash(manifest(printed)["stamp"])):
+        assert text in cover, text
+    catalogue = squash(pdftotext(pdf, manifest(printed)["sections"][1]["first_page"]))
+    assert "事项目录清单" in catalogue
+    for n, name in enumerate(["最低生活保障审核确认", "老年人优待证办理", "电费缴纳"], 1):
+        assert f"{n}.{name}" in catalogue
+
+
+# ------------------------------------------------------------------------ QR codes
+
+
+def test_every_qr_code_on_the_web_pages_decodes_to_its_own_page(printed, served, browser):
+    site = printed["site"]
+    context = browser.new_context(device_scale_factor=2)  # a phone's screen
+    page = context.new_page()
+    try:
+        paths = [f"{STATION}/"] + [f"{STATION}/{c}/" for c in ("JZ-001", "LN-001", "JF-001")]
+        for path in paths:
+            page.goto(served.url + path)
+            qr = page.locator(".g-qr svg.qr")
+            assert qr.count() == 1, path
+            box = qr.bounding_box()
+            assert box["width"] >= 2.5 / 2.54 * 96 - 0.5, f"{path}: QR narrower than 2.5 cm"
+            codes = decode(Image.open(io.BytesIO(qr.screenshot())).convert("L"))
+            assert len(codes) == 1, path
+            assert codes[0].text == f"{SITE_URL}/{path}"
+            assert codes[0].ec_level in ("M", "Q", "H")
+            assert page_of(site, codes[0].text).is_file()
+            url_text = page.locator(".g-qr .g-url").inner_text().strip()
+            assert url_text == codes[0].text, "the URL printed under the code is the one it encodes"
+    finally:
+        context.close()
+
+
+def test_every_qr_code_on_paper_decodes_to_a_page_of_the_site(printed):
+    """Board pack pages and the poster, rendered by pdftoppm at 100 dpi: every code reads,
+    keeps its quiet zone, has error correction ≥ M and leads to a page that exists."""
+    site = printed["site"]
+    m = manifest(printed)
+    pack = out(printed) / m["files"]["board_pack"]
+    images = render(pack)
+    assert len(images) == m["pages"]
+    home = f"{SITE_URL}/{STATION}/"
+    guide_urls = {f"{SITE_URL}/{STATION}/{c}/" for c in ("JZ-001", "LN-001", "JF-001")}
+    seen: dict[str, list[str]] = {}
+    for section in m["sections"]:
+        found = []
+        for n in range(section["first_page"], section["last_page"] + 1):
+            image = images[n - 1]
+            for code in decode(image):
+                assert code.ec_level in ("M", "Q", "H"), code.text
+                assert page_of(site, code.text).is_file(), code.text
+                assert quiet_zone_ok(image, code), f"page {n}: quiet zone of {code.text}"
+                width_mm = (code.position.top_right.x - code.position.top_left.x) / DPI * MM_PER_INCH
+                assert width_mm >= 25 * 33 / 41 * 0.93, f"page {n}: code printed {width_mm:.1f} mm wide"
+                found.append(code.text)
+        seen[section["title"]] = found
+    assert seen["封面"] == [home]
+    assert sorted(seen["事项目录清单"]) == sorted(guide_urls), "one code per item in the catalogue"
+    for section in m["sections"][2:]:
+        assert seen[section["title"]] == [section["url"]], section["title"]
+
+    poster = render(out(printed) / m["files"]["poster"])
+    codes = decode(poster[0])
+    assert [c.text for c in codes] == [home]
+    # the poster's code is large: the symbol alone at least 9 cm across
+    width_mm = (codes[0].position.top_right.x - codes[0].position.top_left.x) / DPI * MM_PER_INCH
+    assert width_mm > 90
+
+
+# ------------------------------------------------------------------------ parity
+
+
+WEB_TEXT = """() => {
+  const art = document.querySelector("article");
+  // navigation and controls are not the guide's text
+  art.querySelectorAll("nav, button, .g-noprint").forEach(n => n.remove());
+  // numbered lists: the numbers are printed, so count them in
+  art.querySelectorAll("ol").forEach(ol => {
+    if (getComputedStyle(ol).listStyleType !== "decimal") return;
+    let i = 0;
+    for (const li of ol.children) if (li.tagName === "LI") li.prepend(`${++i}. `);
+  });
+  return art.innerText;
+}"""
+
+
+def test_board_pack_guides_say_exactly_what_the_web_pages_say(printed, served, browser):
+    from generator.plan import Page, stamp
+    from generator.validate import read_catalogue
+
+    cat, _ = read_catalogue(printed["content"])
+    m = manifest(printed)
+    pack = out(printed) / m["files"]["board_pack"]
+    guides_ = [s for s in m["sections"] if s["kind"] == "guide"]
+    assert len(guides_) == len(cat.offers[STATION])
+    page = browser.new_page()
+    try:
+        for n, section in enumerate(guides_, 1):
+            item = cat.items[section["item"]]
+            path = f"{STATION}/{item.code}/"
+            page.goto(served.url + path)
+            web_stamp = page.locator(".g-stamp").inner_text().removeprefix("版本").strip()
+            web = page.evaluate(WEB_TEXT)
+
+            # the footer on every sheet: station, number in the catalogue, item, version, page i of n
+            paper, sheets = [], section["last_page"] - section["first_page"] + 1
+            for i, p in enumerate(range(section["first_page"], section["last_page"] + 1), 1):
+                lines = [ln for ln in pdftotext(pack, p).splitlines() if ln.strip()]
+                footer = squash(lines.pop())
+                assert footer == squash(f"安上村便民服务站 · 事项 {n}/{len(guides_)} {item.name} · 版本 {web_stamp}"
+                                        f"第 {i} / {sheets} 页"), footer
+                paper.append("\n".join(lines))
+            assert squash("\n".join(paper)) == squash(web), f"{item.name}: paper differs from the web"
+
+            # one version stamp everywhere: web page, paper, manifest, and the content it comes from
+            assert web_stamp == section["stamp"] == stamp(cat, Page("guide", path, station=STATION, item=item.code))
+            assert f"版本{squash(web_stamp)}" in squash("".join(paper))
+    finally:
+        page.close()
+
+
+def test_print_stylesheet_gives_a_clean_black_on_white_a4_guide(printed, served, browser):
+    """Printing a guide page from the browser: no header, navigation, search or footer; the
+    station block, tick boxes, QR code (2.5 cm), URL and version stamp; black on white; A4."""
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        for elder in (False, True):  # 长辈模式 on the screen must not change the paper
+            page.goto(served.url + f"{STATION}/JZ-001/" + ("?elder=1" if elder else ""))
+            page.emulate_media(media="print")
+            state = page.evaluate("""() => {
+              const shown = sel => [...document.querySelectorAll(sel)].some(e => {
+                const r = e.getBoundingClientRect(); return getComputedStyle(e).display !== "none" && r.width > 0 && r.height > 0; });
+              const colours = new Set(), backgrounds = new Set();
+              const walker = document.createTreeWalker(document.querySelector("article"), NodeFilter.SHOW_TEXT);
+              while (walker.nextNode()) {
+                const el = walker.currentNode.parentElement;
+                if (!walker.currentNode.textContent.trim() || !el.getClientRects().length) continue;
+                colours.add(getComputedStyle(el).color);
+              }
+              for (const el of document.querySelectorAll("article, article *")) {
+                const bg = getComputedStyle(el).backgroundColor;
+                if (bg !== "rgba(0, 0, 0, 0)" && bg !== "rgb(255, 255, 255)" && el.tagName !== "svg" && !el.closest("svg")) backgrounds.add(el.className + " " + bg);
+              }
+              const qr = document.querySelector(".g-qr svg").getBoundingClientRect();
+              const box = document.querySelector(".g-box");
+              return {
+                header: shown(".md-header, header.g-header"), footer: shown(".md-footer"),
+                nav: shown("nav, .g-crumbs"), search: shown(".g-search, input, button"),
+                station: shown(".g-where"), boxes: shown(".g-box"), qr: shown(".g-qr svg"),
+                url: shown(".g-url"), stamp: shown(".g-stamp"), qrWidth: qr.width,
+                box: getComputedStyle(box).borderTopStyle + " " + getComputedStyle(box).borderTopColor,
+                colours: [...colours], backgrounds: [...backgrounds],
+                body: getComputedStyle(document.body).backgroundColor,
+              };
+            }""")
+            assert not state["header"] and not state["footer"] and not state["nav"] and not state["search"], state
+            assert state["station"] and state["boxes"] and state["qr"] and state["url"] and state["stamp"], state
+            assert state["qrWidth"] >= 2.5 / 2.54 * 96 - 0.5, state["qrWidth"]
+            assert state["box"] == "solid rgb(0, 0, 0)"
+            assert state["colours"] == ["rgb(0, 0, 0)"], state["colours"]
+            assert state["backgrounds"] == [], state["backgrounds"]
+            assert state["body"] in ("rgb(255, 255, 255)", "rgba(0, 0, 0, 0)")
+            pdf = page.pdf(prefer_css_page_size=True)
+            from pypdf import PdfReader
+
+            reader = PdfReader(io.BytesIO(pdf))
+            assert abs(float(reader.pages[0].mediabox.width) - 595.3) < 2, "A4 from the stylesheet"
+            assert len(reader.pages) <= 3, "a guide is a few sheets, not a web page's length"
+            page.emulate_media(media="screen")
+    finally:
+        context.close()
+
+
+# ------------------------------------------------------------------------ offline copy
+
+
+def test_offline_copy_works_from_file_urls_with_search(printed, browser, tmp_path):
+    zpath = out(printed) / f"{STATION}-offline.zip"
+    with zipfile.ZipFile(zpath) as z:
+        names = z.namelist()
+        z.extractall(tmp_path)
+    root = tmp_path / f"{STATION}-offline"
+    assert f"{STATION}-offline/{STATION}/index.html" in names
+    assert not any("/items/" in n or n.endswith(f"{COMMUNITY}/index.html") for n in names), "this station only"
+
+    # every link in the copy leads to a file of the copy, or to the website
+    for html in root.rglob("*.html"):
+        for attr, url in re.findall(r'\b(href|src|data-index|data-lunr)="([^"]*)"', html.read_text(encoding="utf-8")):
+            if re.match(r"^(https?:|tel:|mailto:|#|data:)", url) or not url:
+                continue
+            target = (html.parent / url.split("#")[0].split("?")[0]).resolve()
+            assert target.is_file(), f"{html.relative_to(root)}: {attr}={url}"
+
+    page = browser.new_page()
+    try:
+        page.goto((root / "index.html").as_uri())  # the landing page leads to the station
+        page.wait_for_url(re.compile(rf"/{STATION}/index\.html$"))
+        page.locator("#g-q").fill("低保")
+        hit = page.locator("#g-results a", has_text="最低生活保障审核确认")
+        hit.wait_for(timeout=10000)
+        hit.click()
+        page.wait_for_url(re.compile(r"/JZ-001/index\.html$"))
+        assert page.locator("h1").inner_text() == "最低生活保障审核确认"
+        # and back to the station home, by the page's own link
+        page.locator(f'a[href="../index.html"]').first.click()
+        page.wait_for_url(re.compile(rf"/{STATION}/index\.html$"))
+    finally:
+        page.close()
+
+
+# ------------------------------------------------------------------------ the command
+
+
+def test_print_refuses_a_site_that_no_longer_matches_the_content_and_reports_stale_sheets(printed, tmp_path):
+    content, site = tmp_path / "content", tmp_path / "site"
+    shutil.copytree(MINI, content)
+    r = guides("print", COMMUNITY, "--content", content, "--site", site, "--offline-only")
+    assert r.returncode == 0, r.stderr  # no site yet: built first
+    assert (site / COMMUNITY / "print" / f"{COMMUNITY}-offline.zip").is_file()
+
+    r = guides("print", COMMUNITY, "--content", content, "--site", site, "--jobs", "1")
+    assert r.returncode == 0, r.stderr
+    r = guides("print", COMMUNITY, "--content", content, "--site", site, "--jobs", "1")
+    assert r.returncode == 0 and "没有变化" in r.stdout, r.stdout
+
+    item = content / "items" / "JF-001.yaml"
+    item.write_text(item.read_text(encoding="utf-8").replace("在服务站协助下", "由服务站工作人员协助"), encoding="utf-8")
+    r = guides("print", COMMUNITY, "--content", content, "--site", site)
+    assert r.returncode == 1
+    assert "与内容不一致" in r.stderr and "guides build" in r.stderr, r.stderr
+
+    r = guides("print", COMMUNITY, "--content", content, "--site", site, "--build", "--jobs", "1")
+    assert r.returncode == 0, r.stderr
+    changed = [ln for ln in r.stdout.splitlines() if "需更换" in ln]
+    assert len(changed) == 1 and "电费缴纳" in changed[0], r.stdout
+
+    r = guides("print", "999999999999", "--content", content, "--site", site)
+    assert r.returncode == 1 and "999999999999" in r.stderr
