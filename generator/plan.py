@@ -52,11 +52,15 @@ def _hash(*parts: str) -> str:
 
 
 class Fingerprints:
-    """Digests of the data each page shows, from parts computed once per item and per station.
+    """Two digests per page, from parts computed once per item and per station.
 
-    A guide shows: the item; its station's name, address, phone and hours; this
-    station's note for the item; the partner points that take it; the district's
-    hotlines. Nothing else goes in, so an unrelated edit never changes its stamp.
+    - `shown(page)`: exactly the data the page shows a resident; its version stamp. A guide
+      shows the item (not its search aliases or category; the 帮办代办 details only when
+      offered), its station's name, address, phone and hours, this station's note for the
+      item, the partner points that take it (name, address, hours) and the hotlines. So an
+      edit elsewhere never sends a sheet to the reprint list.
+    - `inputs(page)`: everything that shapes the page's bytes, a safe superset of `shown`;
+      the incremental build re-renders a page when it changes.
     """
 
     def __init__(self, cat: Catalogue):
@@ -69,13 +73,23 @@ class Fingerprints:
         return self._cache[key]
 
     def district(self) -> str:
+        return self._part("district", lambda: self.cat.district.model_dump(mode="json"))
+
+    def hotlines(self) -> str:
         d = self.cat.district
-        return self._part("district", lambda: {
-            "name": d.name, "city": d.city, "supervision": d.supervision_hotline, "hotline": d.citizen_hotline,
-            "url": d.site_url, "portal": d.portal.model_dump(), "sample": [d.sample_data, d.sample_notice]})
+        return self._part("hotlines", lambda: [d.supervision_hotline, d.citizen_hotline, d.site_url])
 
     def item(self, code: str) -> str:
         return self._part(("item", code), lambda: self.cat.items[code].model_dump(mode="json"))
+
+    def item_shown(self, code: str) -> str:
+        def shown():
+            item = self.cat.items[code]
+            data = item.model_dump(mode="json", exclude={"aliases", "category"})
+            if not item.proxy.available:
+                data["proxy"] = {"available": False}
+            return data
+        return self._part(("item-shown", code), shown)
 
     def item_summary(self, code: str) -> str:
         return self._part(("summary", code), lambda: self.cat.items[code].model_dump(mode="json", include={
@@ -90,18 +104,29 @@ class Fingerprints:
             "station": self.cat.stations[code].model_dump(mode="json", exclude={"local_notes", "checklist"}),
             "town": self.cat.town_name(code[:9])})
 
+    def _local(self, page: Page, partner_fields: set | None) -> str:
+        st = self.cat.stations[page.station]
+        note = st.local_notes.get(page.item)
+        return _canon({"note": note.model_dump(mode="json") if note else None,
+                       "partners": [p.model_dump(mode="json", include=partner_fields)
+                                    for p in st.partners if page.item in p.items]})
+
     def shown(self, page: Page) -> str:
         """Digest of exactly what the page shows (guide and station pages)."""
         if page.kind == "guide":
-            st = self.cat.stations[page.station]
-            note = st.local_notes.get(page.item)
-            local = _canon({"note": note.model_dump(mode="json") if note else None,
-                            "partners": [p.model_dump(mode="json") for p in st.partners if page.item in p.items]})
-            return _hash(self.district(), self.item(page.item), self.station_place(page.station), local)
+            return _hash(self.hotlines(), self.item_shown(page.item), self.station_place(page.station),
+                         self._local(page, {"name", "address", "hours"}))
         if page.kind == "station":
             offered = self.cat.offers[page.station]
             return _hash(self.district(), self.station(page.station), *map(self.item_summary, offered))
         raise ValueError(f"no stamp for {page.kind} pages")
+
+    def inputs(self, page: Page) -> str:
+        """Digest of everything that shapes the page's HTML (guide and station pages)."""
+        if page.kind == "guide":
+            return _hash(self.district(), self.item(page.item), self.station_place(page.station),
+                         self._local(page, None), self.stamp(page))
+        return _hash(self.shown(page), page.search_index or "")
 
     def stamp(self, page: Page) -> str:
         digest = self.shown(page)[:6]
