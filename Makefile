@@ -1,5 +1,5 @@
 # Two entry points, each doing all of its own set-up on a fresh Debian machine:
-#   make site   — install, check and build the sample district into site/
+#   make site   — install (with Debian chromium and CJK fonts for `guides print`), check and build the sample district into site/
 #   make test   — install (with test tools and Debian's chromium) and run every test
 PY      ?= python3
 VENV    := .venv
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-site: setup
+site: setup system-packages
 	$(BIN)/guides check
 	$(BIN)/guides build
 

@@ -22,7 +22,9 @@ jieba.setLogLevel(logging.WARNING)
 _WORD = re.compile(r"[\w\u4e00-\u9fff]")
 _STOP = frozenset("的 了 和 与 或 及 等 在 是 为 对 由 向 将 可 应 须 需 按 其 并 个 人 日 内".split())
 
-FIELDS = (("title", 10), ("aliases", 8), ("category", 2), ("body", 1))
+# `name`: the guide's full name and each alias whole, so that what a resident calls the
+# item (低保, 老年证) outranks an item that merely has the word inside its name.
+FIELDS = (("name", 12), ("title", 6), ("aliases", 4), ("category", 2), ("body", 1))
 
 
 def prepare(items: dict[str, Item]) -> None:
@@ -53,9 +55,9 @@ def document(item: Item) -> dict:
     ])
     return {
         "id": item.code,
-        # whole name and aliases are tokens too: a typed full name matches exactly
-        "title": " ".join([item.name.lower(), *tokens(item.name)]),
-        "aliases": " ".join(a.lower() for a in item.aliases) + " " + " ".join(tokens(" ".join(item.aliases))),
+        "name": " ".join(w.lower().replace(" ", "") for w in [item.name, *item.aliases]),
+        "title": " ".join(tokens(item.name)),
+        "aliases": " ".join(tokens(" ".join(item.aliases))),
         "category": " ".join(tokens(item.category)),
         "body": " ".join(tokens(body)),
     }
