@@ -124,12 +124,13 @@ def _chunks(pages: list[Page], size: int) -> list[list[Page]]:
     return [pages[i:i + size] for i in range(0, len(pages), size)]
 
 
-def _read_state(out: Path, code: str) -> dict | None:
+def _read_state(out: Path, code: str | None) -> dict | None:
+    """The state of a built site; with `code`, only if that same code built it."""
     try:
         state = json.loads((out / STATE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return state if state.get("code") == code else None
+    return state if code is None or state.get("code") == code else None
 
 
 def build(content: Path, out: Path, *, config_file: Path = Path("mkdocs.yml"),
@@ -201,8 +202,9 @@ def build(content: Path, out: Path, *, config_file: Path = Path("mkdocs.yml"),
         if base and not stations:
             _remove_unplanned(staging, base, pages)
 
-        if stations and previous_state is None and (out / STATE).exists():
-            previous_state = json.loads((out / STATE).read_text(encoding="utf-8"))
+        if previous_state is None and out.exists():
+            # built by other code (or --clean): still what the public saw, so the report compares to it
+            previous_state = _read_state(out, None)
         all_digests = {**old_digests, **digests} if stations else digests
         snapshot = report.snapshot(catalogue, page_stamps if not stations else
                                    {**(previous_state or {}).get("stamps", {}), **page_stamps})

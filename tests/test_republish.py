@@ -88,6 +88,9 @@ def test_theme_or_config_change_rebuilds_everything(published, tmp_path):
     r = build(content, out, config_file=config, quiet=True)
     assert r.ok and r.full and len(r.written) == r.pages_total
     assert 'data-md-color-primary="teal"' in (out / STATION / "index.html").read_text(encoding="utf-8")
+    # a new look is not new content: nothing to reprint
+    assert not r.report["first_publish"] and r.report["reprint"] == []
+    assert not r.report["items"]["changed"] and not r.report["stations"]["changed"]
 
 
 def test_report_material_change_and_reprint_list(published):
