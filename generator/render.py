@@ -18,7 +18,7 @@ import jinja2
 
 from . import qr
 from .engine import Engine
-from .model import CATEGORIES, WEEKDAYS, District, Hours, Item, Material, Station, field_labels
+from .model import CATEGORIES, WEEKDAYS, District, Hours, Item, Material, Staff, Station, field_labels
 from markupsafe import escape
 
 from .plan import Page
@@ -32,6 +32,7 @@ LABELS = {
     "item": field_labels(Item),
     "material": field_labels(Material),
     "station": field_labels(Station),
+    "staff": field_labels(Staff),
     "district": field_labels(District),
 }
 
