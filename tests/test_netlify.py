@@ -1,0 +1,45 @@
+"""netlify.toml is fit for production: build, Python, security and cache headers."""
+import tomllib
+
+from conftest import ROOT
+
+
+def config():
+    return tomllib.loads((ROOT / "netlify.toml").read_text(encoding="utf-8"))
+
+
+def headers_for(pattern: str) -> dict:
+    return next(h["values"] for h in config()["headers"] if h["for"] == pattern)
+
+
+def test_build_and_publish():
+    c = config()
+    assert c["build"]["publish"] == "site"
+    assert "guides build" in c["build"]["command"]
+    assert c["build"]["environment"]["PYTHON_VERSION"].startswith("3.11")
+
+
+def test_security_headers_allow_only_the_site_itself():
+    h = headers_for("/*")
+    csp = dict(part.strip().split(" ", 1) for part in h["Content-Security-Policy"].split(";") if part.strip())
+    assert csp["default-src"] == "'self'"
+    for directive in ("script-src", "style-src", "font-src", "connect-src"):
+        assert csp[directive] == "'self'", directive
+    assert csp["frame-ancestors"] == "'none'" and csp["object-src"] == "'none'"
+    assert "max-age=31536000" in h["Strict-Transport-Security"]
+    assert h["X-Content-Type-Options"] == "nosniff"
+    assert h["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_cache_headers():
+    for fingerprinted in ("/assets/stylesheets/*",):
+        assert headers_for(fingerprinted)["Cache-Control"] == "public, max-age=31536000, immutable"
+    for revalidated in ("/*/", "/", "/assets/guides/*", "/search/*"):
+        assert "must-revalidate" in headers_for(revalidated)["Cache-Control"]
+    assert headers_for("/_admin/*")["X-Robots-Tag"] == "noindex"
+
+
+def test_fingerprinted_assets_really_are_fingerprinted(mini_site):
+    import re
+    for css in (mini_site / "assets/stylesheets").glob("*.css"):
+        assert re.search(r"\.[0-9a-f]{8}\.min\.css$", css.name), css.name
