@@ -6,7 +6,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
-APT_PKGS := chromium fonts-noto-cjk poppler-utils
+APT_PKGS := chromium fonts-noto-cjk fonts-wqy-microhei poppler-utils
 
 .PHONY: site test setup test-setup system-packages node-packages bench clean
 

@@ -59,7 +59,7 @@ CODE_INPUTS = [HERE / "printing.py", HERE / "offline.py", *(HERE / "templates" /
 
 _STAMP = re.compile(r'class="g-stamp"[^>]*>\s*版本\s*([^<]+?)\s*<')
 _FOOTER = """<div style="width:100%;box-sizing:border-box;padding:0 15mm;display:flex;justify-content:space-between;gap:6mm;
-font-family:'Noto Sans CJK SC','Source Han Sans SC',sans-serif;font-size:7.5pt;color:#000">
+font-family:'WenQuanYi Micro Hei','Noto Sans CJK SC',sans-serif;font-synthesis:none;font-size:7.5pt;color:#000">
 <span>{left}</span><span style="white-space:nowrap">第 <span class="pageNumber"></span> / <span class="totalPages"></span> 页</span></div>"""
 
 
