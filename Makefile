@@ -51,4 +51,4 @@ bench: setup
 	$(BIN)/python bench/build.py --stations 296
 
 clean:
-	rm -rf site .cache
+	rm -rf site .site.spare .site.staging-* .cache

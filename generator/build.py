@@ -5,26 +5,30 @@ Incremental: the previous build's state (kept inside the published site, so it i
 swapped in atomically with the pages it describes) records a digest of what each
 page shows; only pages whose digest changed are rendered again; a change to
 mkdocs.yml, theme/ or the generator changes every digest. District-level pages
-(portal, item directory, district guides: ~50) are always rendered and written only
-if their bytes changed. Pages render in parallel over the cores (fork: the
-catalogue and the theme shells are set up once and shared).
+(portal, item directory, district guides: ~50) have digests of what they are made
+from too, and are written only if their bytes changed; search indexes have one per
+item set. Pages and indexes render in parallel over the cores (fork: the catalogue
+and the theme shells are set up once and shared).
 
 Two copies of the site, A/B: a district site is ~14,000 files in ~14,000 directories
 and copying or deleting that tree costs seconds of file-system calls, more than a
-republish may take. So the site published before the current one is kept beside it
-(`.<out>.spare`, sharing the files that did not change by hard links; no file is ever
-modified in place, only replaced). A republish renames the spare to the staging
-directory, brings it up to date from its own state (it lags one build behind: it
-re-renders the pages whose digest differs from *its* digests), carries over files
-other tools put into the published site (e.g. `<village>/print/`), and swaps it in;
-the site it replaces becomes the next spare. The work is proportional to what changed.
-A full build starts from an empty staging directory and leaves a hard-link copy of
-its result as the spare. A build killed at any moment leaves the published site as
-it was (the spare it took is a stale staging directory, removed by the next build,
-which then makes a new spare from the published site).
+republish may take. So a second copy of the site is kept beside it (`.<out>.spare`),
+sharing every file with it by hard links (no file of a site is ever modified in
+place, only replaced). A republish renames the spare to the staging directory,
+renders into it the pages whose digest differs from the spare's own state, carries
+over files other tools put into the published site (e.g. `<village>/print/`) and
+swaps it in. The site it replaces becomes the next spare: the files this build wrote
+or removed (its journal) are linked or removed there too, so it is again the same as
+the published site. The work is proportional to what changed. A full build starts
+from an empty staging directory and leaves a hard-link copy of its result as the
+spare. A build killed at any moment leaves the published site as it was (a spare it
+took is then a stale staging directory, removed by the next build, which makes a new
+spare from the published site; the spare's state is always that of its own files).
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import multiprocessing as mp
@@ -109,6 +113,8 @@ def write_file(path: Path, data: bytes, *, fresh: bool = False) -> None:
 
 # Worker state: set before forking so children inherit it without pickling.
 _STATE: dict = {}
+# What a build changed in its staging directory, site-relative (main process only).
+_JOURNAL: dict[str, list[str]] = {"written": [], "removed": []}
 
 
 def _write_pages(pages: list[Page]) -> int:
@@ -133,9 +139,28 @@ def _read_state(out: Path, code: str | None) -> dict | None:
     return state if code is None or state.get("code") == code else None
 
 
+@contextlib.contextmanager
+def _exclusive(out: Path):
+    """One build at a time beside an output directory (its site and spare go together)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
 def build(content: Path, out: Path, *, config_file: Path = Path("mkdocs.yml"),
           stations: list[str] | None = None, jobs: int | None = None, quiet: bool = False,
           clean: bool = False) -> Result:
+    with _exclusive(Path(out).absolute()):
+        return _build(content, out, config_file=config_file, stations=stations, jobs=jobs, quiet=quiet,
+                      clean=clean)
+
+
+def _build(content: Path, out: Path, *, config_file: Path, stations: list[str] | None, jobs: int | None,
+           quiet: bool, clean: bool) -> Result:
     started = time.monotonic()
     content, out = Path(content), Path(out)
     catalogue, problems = read_catalogue(content)
@@ -168,6 +193,7 @@ def build(content: Path, out: Path, *, config_file: Path = Path("mkdocs.yml"),
     for kind in {renderer.shell_for(p)[0] for p in pages} | {"admin"}:
         engine.shell(kind)  # render the theme once per kind, before forking
 
+    _JOURNAL.update(written=[], removed=[])
     staging = publish.staging_dir(out)
     spare = spare_dir(out)
     for stale in out.parent.glob(f"{spare.name}-*"):
@@ -175,30 +201,30 @@ def build(content: Path, out: Path, *, config_file: Path = Path("mkdocs.yml"),
     from_spare = False
     try:
         # `base`: the state of what the staging directory already holds
-        if incremental and not stations:
-            base = _take_spare(spare, staging, code)
+        base = None
+        if incremental:
+            base = _take_spare(spare, staging, out, code, previous_state)
             from_spare = base is not None
             if from_spare:
-                _carry_over(out, staging, pages)
-            else:
-                link_tree(out, staging, skip=("_admin",))
+                # a build of some stations plans only theirs: the others' pages are the build's too
+                _carry_over(out, staging, [*(p.path for p in pages), *(base["digests"] if stations else ())])
+            else:  # no spare, or not the same as the published site: copy the published site
+                link_tree(out, staging, skip=("_admin",))  # (its three files are always rewritten)
                 base = previous_state
-        elif incremental:
-            link_tree(out, staging)
-            base = previous_state
-        else:
-            base = None
         if not base:
             _copy_assets(engine, staging, fresh=not incremental)
-        _write_search(catalogue, pages, staging, fingerprints, code, base if not stations else None)
+        indexes = _plan_search(catalogue, pages, staging, fingerprints, code, base if not stations else None)
 
         base_digests = (base or {}).get("digests", {})
         guides = [p for p in pages if p.kind in ("guide", "station")]
         stale = [p for p in guides if base_digests.get(p.path) != digests[p.path]]
         district = [p for p in pages if p.kind not in ("guide", "station")]
         written = [p.path for p in guides if old_digests.get(p.path) != digests[p.path]]
-        _render_all(renderer, stale, staging, jobs, quiet, fresh=not incremental)
-        written += _write_if_changed(renderer, district, staging, published=out if from_spare else None)
+        _render_all(renderer, stale, staging, jobs, quiet, fresh=not incremental, indexes=indexes)
+        _JOURNAL["written"] += [p.path + "index.html" for p in stale] + [name for name, _ in indexes]
+        district_digests = _district_digests(catalogue, district, fingerprints, code)
+        written += _write_if_changed(renderer, district, staging, published=out if from_spare else None,
+                                     digests=district_digests, base=(base or {}).get("district", {}))
         if base and not stations:
             _remove_unplanned(staging, base, pages)
 
@@ -211,33 +237,57 @@ def build(content: Path, out: Path, *, config_file: Path = Path("mkdocs.yml"),
         change = report.compare((previous_state or {}).get("snapshot"), snapshot, catalogue)
         change["pages_written"] = len(written)
         _write_admin(staging, renderer, change, {"code": code, "digests": all_digests,
-                                                 "stamps": snapshot["stamps"], "snapshot": snapshot},
+                                                 "stamps": snapshot["stamps"], "snapshot": snapshot,
+                                                 "district": district_digests if not stations else
+                                                 (previous_state or {}).get("district", {})},
                      (previous_state or {}).get("indexes", {}) if stations else {})
         if not stations:
-            (staging / "_redirects").unlink(missing_ok=True)  # may share its inode with the live site
             ledger.record(content, catalogue, pages, engine, staging)
+            _JOURNAL["written"].append("_redirects")
     except BaseException:
         publish.discard(staging)  # the published site stays as it was
         raise
-    _publish(staging, out, spare, keep_old=incremental and not stations, make_spare=not incremental)
+    _publish(staging, out, spare, keep_old=incremental, make_spare=not incremental)
     return Result(True, problems, len(written), len(pages), time.monotonic() - started, out, catalogue,
                   written, not incremental, change)
 
 
 def _render_all(renderer: Renderer, pages: list[Page], root: Path, jobs: int | None, quiet: bool,
-                fresh: bool = False) -> None:
-    if not pages:
+                fresh: bool = False, indexes: list[tuple[str, list[str]]] = ()) -> None:
+    """Write the pages and the search indexes, in parallel over the cores when there is enough work."""
+    if not pages and not indexes:
         return
-    _STATE.update(renderer=renderer, root=root, fresh=fresh)
+    documents: dict[str, dict] = {}
+    if indexes:
+        cat = renderer.cat
+        search.prepare(cat.items)  # loads jieba's dictionary (~0.5 s): only when an index is made
+        for _, codes in indexes:
+            for c in codes:
+                if c not in documents:
+                    documents[c] = search.document(cat.items[c])
+    _STATE.update(renderer=renderer, root=root, fresh=fresh, documents=documents)
     jobs = jobs or os.cpu_count() or 1
-    progress = Progress(len(pages), "生成页面", stream=open(os.devnull, "w") if quiet else None)
-    if jobs > 1 and len(pages) > 400:
+    size = max(20, min(200, -(-len(pages) // (jobs * 4))))
+    tasks = [("index", name, codes) for name, codes in indexes] + [("pages", c) for c in _chunks(pages, size)]
+    progress = Progress(len(pages), "生成页面", stream=open(os.devnull, "w") if quiet or not pages else None)
+    if jobs > 1 and len(pages) + 25 * len(indexes) > 100:
         with mp.get_context("fork").Pool(jobs) as pool:
-            for n in pool.imap_unordered(_write_pages, _chunks(pages, 200)):
+            for n in pool.imap_unordered(_task, tasks):
                 progress.advance(n)
     else:
-        for chunk in _chunks(pages, 200):
-            progress.advance(_write_pages(chunk))
+        for task in tasks:
+            progress.advance(_task(task))
+
+
+def _task(task: tuple) -> int:
+    """One unit of parallel work: a search index, or a chunk of pages. Returns the pages written."""
+    if task[0] == "index":
+        _, name, codes = task
+        items = _STATE["renderer"].cat.items
+        write_file(_STATE["root"] / name, search.index_script([items[c] for c in codes], _STATE["documents"])
+                   .encode("utf-8"), fresh=_STATE["fresh"])
+        return 0
+    return _write_pages(task[1])
 
 
 def _read(path: Path) -> bytes | None:
@@ -247,16 +297,40 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
-def _write_if_changed(renderer: Renderer, pages: list[Page], root: Path, published: Path | None = None) -> list[str]:
+def _district_digests(cat: Catalogue, pages: list[Page], fp: Fingerprints, code: str) -> dict[str, str]:
+    """Digests of everything the portal, the item directory and the district guides are made
+    from (a safe superset): the district, the items, the stations' public data, who offers what."""
+    offers = json.dumps(cat.offers, sort_keys=True)
+    everything = hashlib.sha256("\x1f".join([
+        code, fp.district(), offers, *map(fp.item, cat.items), *map(fp.station, cat.stations)]).encode()).hexdigest()
+    out = {}
+    for page in pages:
+        if page.kind in ("portal", "items"):
+            out[page.path] = everything[:16]
+        elif page.kind == "item":
+            offering = [s for s, offered in cat.offers.items() if page.item in offered]
+            out[page.path] = hashlib.sha256("\x1f".join([
+                code, fp.district(), fp.item(page.item), *offering, *map(fp.station, offering)]).encode()).hexdigest()[:16]
+    return out
+
+
+def _write_if_changed(renderer: Renderer, pages: list[Page], root: Path, published: Path | None = None,
+                      digests: dict[str, str] | None = None, base: dict[str, str] | None = None) -> list[str]:
     """Write the pages whose bytes changed; the pages that differ from the published site
-    (`published`, when the staging directory does not start as a copy of it)."""
+    (`published`, when the staging directory does not start as a copy of it). A page whose
+    digest is the one of the page the staging directory holds is not even rendered."""
+    digests, base = digests or {}, base or {}
     written = []
     for page in pages:
+        digest = digests.get(page.path)
+        if digest is not None and base.get(page.path) == digest and (root / page.path / "index.html").exists():
+            continue
         data = renderer.render(page).encode("utf-8")
         target = root / page.path / "index.html"
         before = _read(target)
         if before != data:
             write_file(target, data, fresh=before is None)
+            _JOURNAL["written"].append(page.path + "index.html")
         if (before if published is None else _read(published / page.path / "index.html")) != data:
             written.append(page.path)
     return written
@@ -266,17 +340,24 @@ def _remove_unplanned(root: Path, previous: dict, pages: list[Page]) -> None:
     planned = {p.path for p in pages}
     for path in previous.get("digests", {}):
         if path not in planned:
-            target = root / path / "index.html"
-            target.unlink(missing_ok=True)
-            for d in (target.parent, target.parent.parent):
-                if d != root and d.is_dir() and not any(d.iterdir()):
-                    d.rmdir()
+            _JOURNAL["removed"].append(path + "index.html")
+            _remove_page(root, path + "index.html")
+
+
+def _remove_page(root: Path, rel: str) -> None:
+    """Remove a page's file, and its directory and its station's if that leaves them empty."""
+    target = root / rel
+    target.unlink(missing_ok=True)
+    for d in (target.parent, target.parent.parent):
+        if d != root and d.is_dir() and not any(d.iterdir()):
+            d.rmdir()
 
 
 def _copy_assets(engine: Engine, root: Path, fresh: bool = False) -> None:
     """The theme's static files, once for the whole site (not per station)."""
     for src, dest in engine.assets():
         write_file(root / dest, Path(src).read_bytes(), fresh=fresh)
+        _JOURNAL["written"].append(dest)
 
 
 # ------------------------------------------------------------------ A/B: the spare site
@@ -312,10 +393,18 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def _take_spare(spare: Path, staging: Path, code: str) -> dict | None:
+def _take_spare(spare: Path, staging: Path, out: Path, code: str, published: dict | None) -> dict | None:
     """Move the spare site into the staging directory; its state, or None if there is no
-    usable spare (none, or made by other code: then it is removed)."""
-    state = _read_state(spare, code)
+    usable spare: none, made by other code, or not the same as the published site (the last
+    build that published keeps the spare's state file a hard link of the published one, whose
+    state, `published`, is then also the spare's)."""
+    state = None
+    try:
+        a, b = os.stat(spare / STATE), os.stat(out / STATE)
+        if (a.st_ino, a.st_dev) == (b.st_ino, b.st_dev):
+            state = published
+    except OSError:
+        pass
     if state is None:
         if spare.exists():
             shutil.rmtree(spare, ignore_errors=True)
@@ -329,12 +418,12 @@ def _take_spare(spare: Path, staging: Path, code: str) -> dict | None:
     return state
 
 
-def _owned(pages: list[Page]) -> tuple[set[str], dict[str, set[str]]]:
+def _owned(paths) -> tuple[set[str], dict[str, set[str]]]:
     """The names the build makes at the top level, and inside each page's top-level directory."""
     top = set(BUILD_OWNED)
     second: dict[str, set[str]] = {}
-    for p in pages:
-        parts = p.path.strip("/").split("/") if p.path else []
+    for path in paths:
+        parts = path.strip("/").split("/") if path else []
         if not parts:
             continue
         top.add(parts[0])
@@ -369,10 +458,11 @@ def _same(a: Path, b: Path) -> bool:
     return names == sorted(os.listdir(b)) and all(_same(a / n, b / n) for n in names)
 
 
-def _carry_over(out: Path, staging: Path, pages: list[Page]) -> None:
-    """Files other tools put into the published site (e.g. `guides print` into <village>/print/):
-    the spare lags one build behind, so make them the same as in the published site."""
-    top, second = _owned(pages)
+def _carry_over(out: Path, staging: Path, paths: list[str]) -> None:
+    """Files other tools put into the published site since the last build (e.g. `guides print`
+    into <village>/print/): make them the same in the staging directory. `paths`: the pages
+    the build makes (an entry taken for another tool's is only compared, and left if the same)."""
+    top, second = _owned(paths)
     for rel in sorted(_foreign(out, top, second) | _foreign(staging, top, second)):
         a, b = out / rel, staging / rel
         if _same(a, b):
@@ -385,18 +475,38 @@ def _carry_over(out: Path, staging: Path, pages: list[Page]) -> None:
             os.link(a, b, follow_symlinks=False)
 
 
+def _sync(site: Path, new: Path, journal: dict[str, list[str]]) -> None:
+    """Make `site` (the site just replaced) the same as `new` (the site just published) by
+    replaying the build's journal: what it removed is removed, what it wrote is linked."""
+    for rel in journal["removed"]:
+        if rel.startswith("search/"):
+            (site / rel).unlink(missing_ok=True)
+        else:
+            _remove_page(site, rel)
+    for rel in dict.fromkeys(journal["written"]):
+        target = site / rel
+        try:
+            target.unlink()
+        except FileNotFoundError:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(new / rel, target)
+
+
 def _publish(staging: Path, out: Path, spare: Path, *, keep_old: bool, make_spare: bool) -> None:
-    """Swap the staging directory in. `keep_old`: the site it replaces becomes the spare;
-    `make_spare`: the spare is a hard-link copy of the new site."""
+    """Swap the staging directory in. `keep_old`: the site it replaces becomes the spare, made the
+    same as the new one from the journal; `make_spare`: the spare is a hard-link copy of the new site."""
     old = None
     if not out.exists():
         os.rename(staging, out)
-    elif publish._exchange(staging, out):
+    elif publish.exchange(staging, out):
         old = staging  # now holds the previous site
-    else:
-        publish.swap_in(staging, out)  # no RENAME_EXCHANGE: two renames, the old site removed
+    else:  # no RENAME_EXCHANGE: two renames, the old site kept until the new one is in place
+        old = staging.parent / f"{staging.name}-old"
+        os.rename(out, old)
+        os.rename(staging, out)
     if old is not None:
         if keep_old:
+            _sync(old, out, _JOURNAL)
             if spare.exists():
                 shutil.rmtree(spare, ignore_errors=True)
             os.rename(old, spare)
@@ -411,38 +521,36 @@ def _publish(staging: Path, out: Path, spare: Path, *, keep_old: bool, make_spar
         os.rename(tmp, spare)  # complete, or absent
 
 
-def _write_search(cat: Catalogue, pages: list[Page], root: Path, fp: Fingerprints, code: str,
-                  previous: dict | None) -> None:
-    """One index per distinct item set; rebuilt only when an item in it changed."""
-    prepared = False
+def _plan_search(cat: Catalogue, pages: list[Page], root: Path, fp: Fingerprints, code: str,
+                 previous: dict | None) -> list[tuple[str, list[str]]]:
+    """One index per distinct item set, (re)made only when an item in it changed: the indexes to
+    make. An index also depends on every item's name and aliases (jieba learns them all)."""
     wanted: dict[str, list[str]] = {}
     for page in pages:
         if page.kind == "station":
             wanted.setdefault(page.search_index, cat.offers[page.station])
     old = (previous or {}).get("indexes", {})
-    documents: dict[str, dict] = {}
+    words = hashlib.sha256(json.dumps([[it.name, *it.aliases] for it in cat.items.values()],
+                                      ensure_ascii=False).encode()).hexdigest()
     new_digests = {}
+    todo = []
     for name, codes in wanted.items():
-        digest = hashlib.sha256((code + "".join(fp.item(c) for c in codes)).encode()).hexdigest()[:16]
+        digest = hashlib.sha256((code + words + "".join(fp.item(c) for c in codes)).encode()).hexdigest()[:16]
         new_digests[name] = digest
-        if old.get(name) == digest and (root / name).exists():
-            continue
-        if not prepared:
-            search.prepare(cat.items)  # loads jieba's dictionary (~1 s): only when an index is made
-            prepared = True
-        for c in codes:
-            if c not in documents:
-                documents[c] = search.document(cat.items[c])
-        write_file(root / name, search.index_script([cat.items[c] for c in codes], documents).encode("utf-8"))
+        if old.get(name) != digest or not (root / name).exists():
+            todo.append((name, codes))
     search_dir = root / "search"
     if search_dir.is_dir() and previous is not None:
         for f in search_dir.glob("*.js"):
             if f"search/{f.name}" not in wanted:
                 f.unlink()
+                _JOURNAL["removed"].append(f"search/{f.name}")
     _STATE["indexes"] = new_digests
+    return todo
 
 
 def _write_admin(root: Path, renderer: Renderer, change: dict, state: dict, old_indexes: dict) -> None:
+    _JOURNAL["written"] += [STATE, "_admin/report.json", "_admin/index.html"]
     state["indexes"] = {**old_indexes, **_STATE.get("indexes", {})}
     write_file(root / STATE, json.dumps(state, ensure_ascii=False, sort_keys=True).encode("utf-8"))
     write_file(root / "_admin/report.json", json.dumps(change, ensure_ascii=False, indent=1).encode("utf-8"))

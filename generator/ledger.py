@@ -97,7 +97,9 @@ def record(content: Path, cat: Catalogue, pages: list[Page], engine, site: Path)
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         path.write_text(text, encoding="utf-8")
     redirects = [(("/" + p.path), "/" + p.target) for p in pages if p.kind == "redirect"]
-    (site / "_redirects").write_text("".join(f"{a} {b} 301!\n" for a, b in redirects), encoding="utf-8")
+    target = site / "_redirects"
+    target.unlink(missing_ok=True)  # a new file: the staging directory shares inodes with the live site
+    target.write_text("".join(f"{a} {b} 301!\n" for a, b in redirects), encoding="utf-8")
     netlify = content.parent / "netlify.toml"
     if netlify.exists():
         update_netlify(netlify, redirects)

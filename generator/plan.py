@@ -51,6 +51,9 @@ def _hash(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
+_NO_LOCAL = _canon({"note": None, "partners": []})
+
+
 class Fingerprints:
     """Two digests per page, from parts computed once per item and per station.
 
@@ -107,12 +110,20 @@ class Fingerprints:
     def _local(self, page: Page, partner_fields: set | None) -> str:
         st = self.cat.stations[page.station]
         note = st.local_notes.get(page.item)
+        if note is None and not any(page.item in p.items for p in st.partners):
+            return _NO_LOCAL  # most guides: no note, no partner point (a build has ~14,000 of them)
         return _canon({"note": note.model_dump(mode="json") if note else None,
                        "partners": [p.model_dump(mode="json", include=partner_fields)
                                     for p in st.partners if page.item in p.items]})
 
     def shown(self, page: Page) -> str:
         """Digest of exactly what the page shows (guide and station pages)."""
+        key = ("shown", page.kind, page.station, page.item)
+        if key not in self._cache:
+            self._cache[key] = self._shown(page)
+        return self._cache[key]
+
+    def _shown(self, page: Page) -> str:
         if page.kind == "guide":
             return _hash(self.hotlines(), self.item_shown(page.item), self.station_place(page.station),
                          self._local(page, {"name", "address", "hours"}))

@@ -27,7 +27,8 @@ def staging_dir(out: Path) -> Path:
     return staging
 
 
-def _exchange(a: Path, b: Path) -> bool:
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         fn = libc.renameat2
@@ -42,7 +43,7 @@ def swap_in(staging: Path, out: Path) -> None:
     if not out.exists():
         os.rename(staging, out)
         return
-    if _exchange(staging, out):
+    if exchange(staging, out):
         shutil.rmtree(staging)  # now holds the previous site
         return
     # Filesystems without RENAME_EXCHANGE: two renames, the old site kept until the new is in place.

@@ -8,16 +8,19 @@ easily (see `module_mm`, checked by tests/test_qr.py).
 
 A district has ~14,000 codes, a city ten times as many. segno encodes one in ~4 ms,
 most of it spent choosing the data mask (eight candidate masks, each scored module by
-module), which made QR codes 80 % of a clean build. `svg` therefore encodes URLs
-itself, with each matrix row held as one integer: masks are XORs of precomputed rows
+module in Python), which made QR codes 80 % of a clean build. `svg` therefore encodes
+URLs itself, ~6× faster, with the whole matrix held as one integer: a mask is one XOR
 and the penalty rules work on whole rows and columns. It follows segno's encoder step
-for step (same mode, version, codewords, placement, mask scores and tie-break, same SVG
-text), so its output is byte-identical to segno's (tests/test_qr.py compares them over
-thousands of URLs); anything outside its scope (non-ASCII or non-byte-mode content)
-goes to segno. Codes are memoised per process: a URL is permanent, so is its code.
+for step (same mode, version, codewords and padding, placement, mask scores and
+tie-break, same SVG text) and uses segno's own tables and function patterns, so its
+output is byte-identical to segno's (tests/test_fast_paths.py compares them over
+hundreds of URLs of every length); what is outside its scope (content segno would not
+encode in byte mode) goes to segno. Recent codes are memoised (printing asks for the
+same URL more than once).
 """
 from __future__ import annotations
 
+import operator
 import re
 from functools import lru_cache
 from xml.sax.saxutils import escape
@@ -33,7 +36,7 @@ def make(url: str) -> segno.QRCode:
     return segno.make(url, error=ERROR, boost_error=False, micro=False)
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=4096)  # bounded: in a build every page's URL is different, a city has 140,000
 def svg(url: str, *, title: str = "二维码") -> str:
     matrix = _fast_matrix(url)
     if matrix is None:
@@ -57,11 +60,22 @@ def png(url: str, path, *, scale: int = 10) -> None:
 
 
 # --------------------------------------------------------------- the fast encoder
+#
+# The matrix is one integer, row-major (bit n*n-1 is the top left module), and once more
+# column-major, so that a data mask is one XOR, the 2×2-block rule a few shifts and ANDs,
+# the dark-module count one popcount, and the run and finder-like-pattern rules one scan
+# of a text of all rows and columns.
 
 _LEVEL = consts.ERROR_LEVEL_M
 _ALNUM = frozenset(consts.ALPHANUMERIC_CHARS.decode("ascii"))
 _RUN5 = (re.compile("00000+"), re.compile("11111+"))  # literal prefixes: a fast scan
-_DARK_RUN = re.compile("1+")
+_RUNS = re.compile("(0*)(1+)")  # light modules, then a run of dark ones
+_SEGMENTS: dict[tuple[int, int], str] = {}
+_FINDER_LIKE = "1011101"
+
+
+def _bits(cells) -> int:
+    return int("".join("1" if c else "0" for c in cells), 2)
 
 
 class _Version:
@@ -70,7 +84,7 @@ class _Version:
     def __init__(self, version: int):
         self.version = version
         n = self.size = encoder.calc_matrix_size(version)
-        # the function patterns, with format and version areas reserved (0) as segno has them
+        # the function patterns, with format and version areas reserved (0), as segno has them
         # while it scores the masks
         base = encoder.make_matrix(n, n)
         encoder.add_finder_patterns(base, n, n)
@@ -78,9 +92,8 @@ class _Version:
         region = [bytearray(row) for row in base]
         region[-8][8] = 0x1  # the dark module is not data
         is_data = [[v > 0x1 for v in row] for row in region]
-        self.base = [int("".join("0" if v > 0x1 else str(v) for v in row), 2) for row in base]
         # placement order of the data bits: segno's add_codewords, two-module columns, zigzag
-        order = []
+        index = {}
         for right in range(n - 1, 0, -2):
             if right <= 6:
                 right -= 1
@@ -89,24 +102,29 @@ class _Version:
                     j = right - z
                     upwards = ((right & 2) == 0) ^ (j < 6)
                     i = (n - 1 - vertical) if upwards else vertical
-                    if is_data[i][j]:
-                        order.append((i, n - 1 - j))  # row, bit position in the row integer
-        self.order = order
-        # per mask: the XOR pattern of each row (data region only), and of each column
-        self.masks = []
-        self.col_masks = []
-        for fn in encoder.get_data_mask_functions(False):
-            rows = [sum(1 << (n - 1 - j) for j in range(n) if is_data[i][j] and fn(i, j)) for i in range(n)]
-            cols = [sum(1 << (n - 1 - i) for i in range(n) if is_data[i][j] and fn(i, j)) for j in range(n)]
-            self.masks.append(rows)
-            self.col_masks.append(cols)
+                    if is_data[i][j] and (i, j) not in index:
+                        index[(i, j)] = len(index)
+        self.data_modules = k = len(index)
+        # where each module comes from: a data bit, or the constant "0"/"1" appended after them
+
+        def source(i, j):
+            return index[(i, j)] if is_data[i][j] else k + (base[i][j] == 0x1)
+
+        cells = range(n)
+        self.rows_from = operator.itemgetter(*(source(i, j) for i in cells for j in cells))
+        self.cols_from = operator.itemgetter(*(source(i, j) for j in cells for i in cells))
+        masks = encoder.get_data_mask_functions(False)
+        self.row_masks = [_bits(is_data[i][j] and fn(i, j) for i in cells for j in cells) for fn in masks]
+        self.col_masks = [_bits(is_data[i][j] and fn(i, j) for j in cells for i in cells) for fn in masks]
         # per mask: format information, version information and the dark module, set after masking
         self.overlays = []
         for mask in range(8):
-            m = [bytearray(n) for _ in range(n)]
+            m = [bytearray(n) for _ in cells]
             encoder.add_format_info(m, version, _LEVEL, mask)
             encoder.add_version_info(m, version)
-            self.overlays.append([int("".join(map(str, row)), 2) for row in m])
+            self.overlays.append(_bits(m[i][j] for i in cells for j in cells))
+        # 2×2 blocks: a module with a left and an upper neighbour
+        self.block_cells = _bits(i > 0 and j > 0 for i in cells for j in cells)
         self.blocks = consts.ECC[version][_LEVEL]
         self.capacity = consts.SYMBOL_CAPACITY[version][_LEVEL]  # data bits
         remainder = 0
@@ -124,6 +142,25 @@ def _version(version: int) -> _Version:
     return _Version(version)
 
 
+@lru_cache(maxsize=None)
+def _rs_table(n_ec: int) -> tuple[int, ...]:
+    """For each byte f, f × the generator polynomial (without its leading term), as one integer."""
+    log, exp, gen = consts.GALIOS_LOG, consts.GALIOS_EXP, consts.GEN_POLY[n_ec]
+    return tuple(int.from_bytes(bytes(exp[log[f] + g] for g in gen), "big") if f else 0 for f in range(256))
+
+
+def _rs(block: list[int], n_ec: int) -> bytes:
+    """Error correction codewords of a block: the remainder of block·x^n_ec divided by the
+    generator polynomial, as a shift register on one integer."""
+    table = _rs_table(n_ec)
+    top = 8 * (n_ec - 1)
+    full = (1 << (8 * n_ec)) - 1
+    rem = 0
+    for b in block:
+        rem = ((rem << 8) & full) ^ table[b ^ (rem >> top)]
+    return rem.to_bytes(n_ec, "big")
+
+
 def _byte_mode_version(length: int) -> int | None:
     for version in range(1, 41):
         cci = 8 if version < 10 else 16
@@ -138,71 +175,60 @@ def _codewords(data: bytes, v: _Version) -> str:
     bits = "0100" + format(len(data), f"0{cci}b") + "".join(format(b, "08b") for b in data)
     bits += "0" * min(v.capacity - len(bits), 4)  # terminator
     bits += "0" * (8 - len(bits) % 8)  # as segno pads: a whole zero byte when already on a boundary
-    words = [int(bits[i:i + 8], 2) for i in range(0, len(bits), 8)]
+    words = list(int(bits, 2).to_bytes(len(bits) // 8, "big"))
     pad = (0xEC, 0x11)
     words += [pad[i % 2] for i in range(v.capacity // 8 - len(words))]  # (the blocks ignore any excess)
-    log, exp = consts.GALIOS_LOG, consts.GALIOS_EXP
     data_blocks, error_blocks = [], []
     pos = 0
     for info in v.blocks:
         n_ec = info.num_total - info.num_data
-        gen = consts.GEN_POLY[n_ec]
         for _ in range(info.num_blocks):
             block = words[pos:pos + info.num_data]
             pos += info.num_data
             data_blocks.append(block)
-            rem = block + [0] * n_ec
-            for k in range(len(block)):
-                coef = rem[k]
-                if coef:
-                    lc = log[coef]
-                    for t in range(n_ec):
-                        rem[k + t + 1] ^= exp[lc + gen[t]]
-            error_blocks.append(rem[len(block):])
-    out = []
+            error_blocks.append(_rs(block, n_ec))
+    out = bytearray()
     for blocks in (data_blocks, error_blocks):
         for i in range(max(map(len, blocks))):
             out.extend(b[i] for b in blocks if i < len(b))
-    return "".join(format(w, "08b") for w in out) + "0" * v.remainder
+    return format(int.from_bytes(out, "big"), f"0{8 * len(out)}b") + "0" * v.remainder
 
 
-def _n3(seq: str, size: int) -> int:
-    """segno's finder-like pattern rule (1:1:3:1:1 with four light modules on a side)."""
+def _lines(matrix: int, n: int) -> list[str]:
+    text = format(matrix, f"0{n * n}b")
+    return [text[i:i + n] for i in range(0, n * n, n)]
+
+
+def _n3(text: str, n: int) -> int:
+    """segno's finder-like pattern rule (1:1:3:1:1 with four light modules on one side), on
+    lines of n modules separated by one character."""
     count = 0
-    idx = seq.find("1011101")
+    idx = text.find(_FINDER_LIKE)
     while idx != -1:
+        start = idx - idx % (n + 1)  # the line's first module
+        at = idx - start
         offset = idx + 7
-        if idx in (0, size - 7) or "1" not in seq[max(idx - 4, 0):idx] or "1" not in seq[offset:offset + 4]:
+        if at in (0, n - 7) or "1" not in text[max(idx - 4, start):idx] \
+                or "1" not in text[offset:min(offset + 4, start + n)]:
             count += 40
         else:
             offset = idx + 4
-        idx = seq.find("1011101", offset)
+        idx = text.find(_FINDER_LIKE, offset)
     return count
 
 
-def _score(rows: list[int], cols: list[int], n: int) -> int:
-    """segno's mask_scores (N1 + N2 + N3 + N4) on a matrix given as row and column integers."""
-    fmt = f"0{n}b"
-    row_s = [format(r, fmt) for r in rows]
-    col_s = [format(c, fmt) for c in cols]
-    text = "\n".join(row_s) + "\n" + "\n".join(col_s)
+def _score(rows: int, cols: int, v: _Version) -> int:
+    """segno's mask_scores (N1 + N2 + N3 + N4) of a masked matrix (row- and column-major)."""
+    n = v.size
+    text = "\n".join(_lines(rows, n)) + "\n" + "\n".join(_lines(cols, n))
     n1 = 0
     for pattern in _RUN5:
         runs = pattern.findall(text)
         n1 += sum(map(len, runs)) - 2 * len(runs)
-    low = (1 << (n - 1)) - 1
-    n2 = 0
-    prev = None
-    for r in rows:
-        if prev is not None:
-            n2 += (~(r ^ (r >> 1)) & ~(prev ^ (prev >> 1)) & ~(r ^ prev) & low).bit_count()
-        prev = r
-    n2 *= 3
-    n3 = 0
-    if "1011101" in text:
-        n3 = sum(_n3(s, n) for s in row_s if "1011101" in s) + sum(_n3(s, n) for s in col_s if "1011101" in s)
-    dark = sum(r.bit_count() for r in rows)
-    percent = float(dark) / (n ** 2)
+    same_left = ~(rows ^ (rows >> 1))
+    n2 = 3 * (same_left & (same_left >> n) & ~(rows ^ (rows >> n)) & v.block_cells).bit_count()
+    n3 = _n3(text, n) if _FINDER_LIKE in text else 0
+    percent = float(rows.bit_count()) / (n ** 2)
     n4 = 10 * int(abs(percent * 100 - 50) / 5)
     return n1 + n2 + n3 + n4
 
@@ -216,40 +242,45 @@ def _fast_matrix(url: str) -> list[str] | None:
     if version is None:
         return None
     v = _version(version)
-    n = v.size
-    bits = _codewords(data, v)
-    rows = list(v.base)
-    for (i, shift), bit in zip(v.order, bits):
-        if bit == "1":
-            rows[i] |= 1 << shift
-    # the columns of the unmasked matrix, as integers (bit n-1-i is row i)
-    fmt = f"0{n}b"
-    cols = [int("".join(col), 2) for col in zip(*(format(r, fmt) for r in rows))]
-    best, best_score, best_rows = None, None, None
+    source = _codewords(data, v) + "01"
+    rows = int("".join(v.rows_from(source)), 2)
+    cols = int("".join(v.cols_from(source)), 2)
+    best, best_score = 0, None
     for mask in range(8):
-        m_rows = [r ^ x for r, x in zip(rows, v.masks[mask])]
-        m_cols = [c ^ x for c, x in zip(cols, v.col_masks[mask])]
-        score = _score(m_rows, m_cols, n)
+        score = _score(rows ^ v.row_masks[mask], cols ^ v.col_masks[mask], v)
         if best_score is None or score < best_score:
-            best, best_score, best_rows = mask, score, m_rows
-    return [format(r | o, fmt) for r, o in zip(best_rows, v.overlays[best])]
+            best, best_score = mask, score
+    return _lines((rows ^ v.row_masks[best]) | v.overlays[best], v.size)
 
 
 def _svg(matrix: list[str], title: str) -> str:
     """segno's svg_inline(scale=1, border=4, omitsize=True, svgclass="qr", lineclass=None,
-    dark="#000", light="#fff") for a matrix of row strings."""
-    size = len(matrix) + 2 * BORDER
+    dark="#000", light="#fff") for a matrix of row strings: one horizontal line per run of
+    dark modules, each drawn relative to the end of the one before."""
+    n = len(matrix)
+    size = n + 2 * BORDER
     parts = []
-    px, py = 0, 0.0
-    y = BORDER + 0.5
-    for row in matrix:
-        for m in _DARK_RUN.finditer(row):
-            x1, x2 = BORDER + m.start(), BORDER + m.end()
-            dy = y - py
-            parts.append(f"{'m' if parts else 'M'}{x1 - px} {int(dy) if int(dy) == dy else dy}h{x2 - x1}")
-            px, py = x2, y
-        y += 1
-    dark = '<path stroke="#000" d="' + "".join(parts) + '"/>'
-    light = f'<path fill="#fff" d="M0 0h{size}v{size}h-{size}z"/>'
-    paths = "".join(sorted((dark, light), key=len))
+    px, pr = None, 0
+    for r, row in enumerate(matrix):
+        runs = _RUNS.findall(row)
+        if not runs:
+            continue
+        gap, dark = runs[0]
+        x1 = BORDER + len(gap)
+        if px is None:
+            parts.append(f"M{x1} {BORDER + r + 0.5}h{len(dark)}")
+        else:
+            parts.append(f"m{x1 - px} {r - pr}h{len(dark)}")
+        x = x1 + len(dark)
+        for gap, dark in runs[1:]:  # the same row: moves of the form m<gap> 0h<length>
+            key = (len(gap), len(dark))
+            seg = _SEGMENTS.get(key)
+            if seg is None:
+                seg = _SEGMENTS[key] = f"m{key[0]} 0h{key[1]}"
+            parts.append(seg)
+            x += key[0] + key[1]
+        px, pr = x, r
+    dark_path = '<path stroke="#000" d="' + "".join(parts) + '"/>'
+    light_path = f'<path fill="#fff" d="M0 0h{size}v{size}h-{size}z"/>'
+    paths = "".join(sorted((dark_path, light_path), key=len))
     return f'<svg viewBox="0 0 {size} {size}" class="qr"><title>{escape(title)}</title>{paths}</svg>'

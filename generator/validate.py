@@ -126,15 +126,26 @@ def _field(model: type[BaseModel], *loc) -> str:
 def station_name(division: str) -> tuple[str, str] | None:
     """Station name and kind by the policy's naming rule, from the official division name.
 
-    安上村委会 → 安上村便民服务站 (村); 公平庄居委会 → 公平庄社区便民服务站 (社区);
-    荆山社区居委会 → 荆山社区便民服务站 (社区).
+    The rule: a village runs an ``XX村便民服务站``, an urban community an ``XX社区便民服务站``.
+    安上村委会 → 安上村便民服务站 (村); 北关村村民委员会 → 北关村便民服务站 (村);
+    公平庄居委会 → 公平庄社区便民服务站 (社区); 荆山社区居委会 → 荆山社区便民服务站 (社区).
+    The few official names without a committee suffix (光正社区, 红源新村, 文苑社区居委)
+    follow the same rule.
     """
-    for suffix, kind in (("社区居民委员会", "社区"), ("社区居委会", "社区"), ("居民委员会", "社区"),
-                         ("居委会", "社区"), ("村民委员会", "村"), ("村委会", "村")):
-        if division.endswith(suffix):
-            base = division[: -len(suffix)]
-            return f"{base}{kind}便民服务站", kind
+    for suffix in ("居民委员会", "居委会", "居委"):
+        if division.endswith(suffix) and len(division) > len(suffix):
+            return _community(division[: -len(suffix)])
+    if division.endswith("社区") and len(division) > 2:
+        return _community(division)
+    for suffix in ("村民委员会", "村委员会", "村委会", "村"):
+        if division.endswith(suffix) and len(division) > len(suffix):
+            place = division[: -len(suffix)]
+            return (place if place.endswith("村") else place + "村") + "便民服务站", "村"
     return None
+
+
+def _community(place: str) -> tuple[str, str]:
+    return (place if place.endswith("社区") else place + "社区") + "便民服务站", "社区"
 
 
 def _domain_allowed(host: str, allowed: list[str]) -> bool:
@@ -268,7 +279,7 @@ def _check_station_place(st: Station, src: Source, d: District, problems: Proble
     expected = station_name(st.division)
     if expected is None:
         problems.error(src.path, src.line(("division",)), _field(Station, "division"),
-                       f"区划名称“{st.division}”应以 村委会、居委会 或 社区居委会 结尾")
+                       f"区划名称“{st.division}”应以 村委会、村民委员会、居委会、居民委员会、社区 或 村 结尾")
         return
     name, kind = expected
     if st.name != name:

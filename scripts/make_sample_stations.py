@@ -12,7 +12,11 @@ The script is meant to be run once: afterwards the YAML files are what the
 district administrators edit, so it refuses to overwrite existing station
 files unless --force is given.
 
-Only the standard library and PyYAML are used.
+Only the standard library and PyYAML are used. The functions are importable:
+bench/build.py uses them to generate districts of any size, up to all 2,931
+villages and communities of 淄博市 (`load_rows("3703")`, `district_names()`,
+`build(..., districts=...)`, `render()`); with the defaults they produce
+exactly the 博山区 files.
 
     python scripts/make_sample_stations.py [--force]
 """
@@ -26,6 +30,9 @@ from pathlib import Path
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from generator.validate import station_name as _rule  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 CSV_PATH = ROOT / "data" / "zibo-divisions.csv"
 DISTRICT_PATH = ROOT / "content" / "district.yaml"
@@ -38,37 +45,17 @@ SEED = 370304
 VILLAGE_SET = "村级通用"
 COMMUNITY_SET = "社区通用"
 
-# Suffixes of the official division names, longest first (order matters).
-COMMUNITY_SUFFIXES = ("社区居民委员会", "社区居委会", "居委会")
-VILLAGE_SUFFIX = "村委会"
-
 
 # --------------------------------------------------------------------- naming
 
 
 def station_name(division: str) -> tuple[str, str]:
-    """Return (station name, kind) for an official division name.
-
-    The rule of the 2020 implementation plan: a village runs an
-    ``XX村便民服务站``, an urban community an ``XX社区便民服务站``.
-
-    - ``<X>村委会``          → ``<X>村便民服务站``,   kind 村
-      (安上村委会 → 安上村便民服务站)
-    - ``<X>社区居民委员会``  → ``<X>社区便民服务站``, kind 社区
-      (颜山社区居民委员会 → 颜山社区便民服务站)
-    - ``<X>社区居委会``      → ``<X>社区便民服务站``, kind 社区
-      (荆山社区居委会 → 荆山社区便民服务站)
-    - ``<X>居委会``          → ``<X>社区便民服务站``, kind 社区
-      (公平庄居委会 → 公平庄社区便民服务站)
-
-    Any other name is an error: the caller must not guess.
-    """
-    for suffix in COMMUNITY_SUFFIXES:
-        if division.endswith(suffix) and len(division) > len(suffix):
-            return division[: -len(suffix)] + "社区便民服务站", "社区"
-    if division.endswith(VILLAGE_SUFFIX) and len(division) > len(VILLAGE_SUFFIX):
-        return division[: -len(VILLAGE_SUFFIX)] + "村便民服务站", "村"
-    raise ValueError(f"无法识别的区划名称后缀：{division}")
+    """(station name, kind) by the naming rule, which lives in generator/validate.py: the
+    generated files must pass the very check that administrators run."""
+    named = _rule(division)
+    if named is None:
+        raise ValueError(f"无法识别的区划名称后缀：{division}")
+    return named
 
 
 def place_name(name: str) -> str:
@@ -292,25 +279,26 @@ def make_local_notes(rng, codes, staff, town, added) -> dict[str, dict]:
     return notes
 
 
-def make_partner(rng, row, town, codes, phones, taken_names) -> dict:
+def make_partner(rng, row, town, codes, phones, taken_names, district: str = DISTRICT_NAME) -> dict:
     place = place_name(station_name(row["name"])[0])
     stem = place.removesuffix("社区").removesuffix("村")
     short = town_short(town)
+    district_short = district.removesuffix("区").removesuffix("县")  # 博山区 → 博山
     host = rng.choice(("邮政", "银行", "商超"))
     if host == "邮政":
         name = f"{stem}邮政便民服务点"
-        address = f"博山区{town}{place}邮政所"
+        address = f"{district}{town}{place}邮政所"
     elif host == "银行":
         bank = rng.choice(("邮储银行", "农商银行"))
-        branch = town if town == "博山镇" else f"博山{short}"  # not 博山博山
+        branch = town if town.startswith(district_short) else f"{district_short}{short}"  # not 博山博山
         name = f"{bank}{branch}支行便民服务点"
         if name in taken_names:
             name = f"{bank}{branch}{stem}分理处便民服务点"
-        address = f"博山区{town}{place}{bank}营业网点"
+        address = f"{district}{town}{place}{bank}营业网点"
     else:
         shop = rng.choice(("惠民超市", "便民超市", "百姓超市", "放心便利店"))
         name = f"{stem}{shop}便民服务点"
-        address = f"博山区{town}{place}{shop}"
+        address = f"{district}{town}{place}{shop}"
     taken_names.add(name)
     offered = [c for c in PARTNER_ITEM_POOL if c in codes]
     items = rng.sample(offered, min(len(offered), rng.choice((2, 3, 4))))
@@ -396,25 +384,52 @@ def render(st: dict, town: str) -> str:
 # ----------------------------------------------------------------------- main
 
 
-def load_rows() -> tuple[dict[str, str], list[dict]]:
-    with CSV_PATH.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+def write(stations: list[dict], out_dir: Path) -> None:
+    """One file per station: <out_dir>/<town code>/<village code>.yaml."""
+    for st in stations:
+        folder = Path(out_dir) / st["town_code"]
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{st['code']}.yaml").write_text(render(st, st["town"]), encoding="utf-8")
+
+
+def _read_csv(csv_path: Path = CSV_PATH) -> list[dict]:
+    with Path(csv_path).open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def load_rows(code: str = DISTRICT_CODE, csv_path: Path = CSV_PATH) -> tuple[dict[str, str], list[dict]]:
+    """Towns (code → name) and villages (CSV rows, by code) under a district (6 digits) or city (4 digits)."""
+    rows = _read_csv(csv_path)
     towns = {
         r["code"]: r["name"]
         for r in rows
-        if r["level"] == "town" and r["parent_code"] == DISTRICT_CODE
+        if r["level"] == "town" and r["parent_code"].startswith(code)
     }
     villages = sorted(
-        (r for r in rows if r["level"] == "village" and r["code"].startswith(DISTRICT_CODE)),
+        (r for r in rows if r["level"] == "village" and r["code"].startswith(code)),
         key=lambda r: r["code"],
     )
     for v in villages:
         if v["parent_code"] not in towns or v["code"][:9] != v["parent_code"]:
-            raise SystemExit(f"{v['code']} {v['name']}: 所属镇（街道）不在 {DISTRICT_NAME}")
+            raise SystemExit(f"{v['code']} {v['name']}: 所属镇（街道）不在 {code}")
     return towns, villages
 
 
-def build(towns, villages, item_sets) -> list[dict]:
+def district_names(csv_path: Path = CSV_PATH) -> dict[str, str]:
+    """District (区/县) code → name, e.g. 370304 → 博山区."""
+    return {r["code"]: r["name"] for r in _read_csv(csv_path) if r["level"] == "district"}
+
+
+def _scaled(count: int, n: int) -> int:
+    """`count` per 296 stations (the 博山区 figures), for a district or city of n stations."""
+    return round(count * n / 296)
+
+
+def build(towns, villages, item_sets, *, districts: dict[str, str] | None = None) -> list[dict]:
+    """The stations' data. `districts` (code → name) names each village's district in
+    addresses; by default all villages are in 博山区. Counts of special cases (added and
+    removed items, checklist gaps, extra partner points) scale with the number of stations."""
+    districts = districts or {DISTRICT_CODE: DISTRICT_NAME}
     rng = random.Random(SEED)
     phones = Phones(rng)
     n = len(villages)
@@ -425,9 +440,9 @@ def build(towns, villages, item_sets) -> list[dict]:
     rural_communities = [
         i for i in communities if villages[i]["parent_code"][6] == "1" or villages[i]["parent_code"].endswith("004")
     ]
-    add_idx = set(rng.sample(rural_communities, 5))
-    remove_idx = set(rng.sample([i for i in range(n) if i not in add_idx], 15))
-    gap_idx = set(rng.sample(range(n), 15))
+    add_idx = set(rng.sample(rural_communities, min(len(rural_communities), _scaled(5, n))))
+    remove_idx = set(rng.sample([i for i in range(n) if i not in add_idx], _scaled(15, n)))
+    gap_idx = set(rng.sample(range(n), _scaled(15, n)))
     partner_idx: set[int] = set()
     by_town: dict[str, list[int]] = {}
     for i, v in enumerate(villages):
@@ -435,12 +450,13 @@ def build(towns, villages, item_sets) -> list[dict]:
     for code in sorted(by_town):  # one partner point in every town ...
         partner_idx.add(rng.choice(by_town[code]))
     extra = [i for i in range(n) if i not in partner_idx]
-    partner_idx |= set(rng.sample(extra, 3))  # ... and a few more
+    partner_idx |= set(rng.sample(extra, min(len(extra), _scaled(3, n))))  # ... and a few more
 
     stations = []
     partner_names: set[str] = set()
     for i, row in enumerate(villages):
         town = towns[row["parent_code"]]
+        district = districts[row["code"][:6]]
         name, kind = station_name(row["name"])
         place = place_name(name)
         set_name = VILLAGE_SET if kind == "村" else COMMUNITY_SET
@@ -476,7 +492,7 @@ def build(towns, villages, item_sets) -> list[dict]:
                 "division": row["name"],
                 "name": name,
                 "kind": kind,
-                "address": f"{DISTRICT_NAME}{town}{place}{address_tail}",
+                "address": f"{district}{town}{place}{address_tail}",
                 "phone": phone,
                 "hours": make_hours(rng, duty),
                 "staff": staff,
@@ -484,7 +500,8 @@ def build(towns, villages, item_sets) -> list[dict]:
                 "items": items,
                 "local_notes": make_local_notes(rng, codes, staff, town, added),
                 "partners": (
-                    [make_partner(rng, row, town, codes, phones, partner_names)] if i in partner_idx else []
+                    [make_partner(rng, row, town, codes, phones, partner_names, district)]
+                    if i in partner_idx else []
                 ),
                 "checklist": checklist,
             }
@@ -510,10 +527,7 @@ def main(argv: list[str] | None = None) -> int:
     towns, villages = load_rows()
     stations = build(towns, villages, item_sets)
 
-    for st in stations:
-        folder = OUT_DIR / st["town_code"]
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{st['code']}.yaml").write_text(render(st, st["town"]), encoding="utf-8")
+    write(stations, OUT_DIR)
 
     kinds = [st["kind"] for st in stations]
     print(

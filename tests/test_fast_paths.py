@@ -1,0 +1,118 @@
+"""The build's fast paths give exactly what the slow ones give: QR codes byte-identical to
+segno's, and the spare site of an A/B republish always the same as the published one."""
+import os
+import random
+import shutil
+import string
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import MINI, ROOT
+from generator import qr
+from generator.build import build, spare_dir
+
+STATION, COMMUNITY = "370304001200", "370304002001"
+
+
+def test_qr_svg_is_byte_identical_to_segno():
+    rng = random.Random(370304)
+    site_url = yaml.safe_load((ROOT / "content/district.yaml").read_text(encoding="utf-8"))["site_url"]
+    stations = sorted(p.stem for p in (ROOT / "content/stations").glob("*/*.yaml"))
+    items = sorted(p.stem for p in (ROOT / "content/items").glob("*.yaml"))
+    urls = [f"{site_url}/", f"{site_url}/items/", *(f"{site_url}/items/{c}/" for c in items)]
+    urls += [f"{site_url}/{s}/" for s in rng.sample(stations, 20)]
+    urls += [f"{site_url}/{rng.choice(stations)}/{rng.choice(items)}/" for _ in range(300)]
+    urls += [f"https://bianmin.zibo.example.cn/3703{rng.randrange(10**8):08d}/{rng.choice(items)}/"
+             for _ in range(100)]
+    # every length up to version 15 and beyond (version information from 7 on), odd characters
+    chars = string.ascii_letters + string.digits + "/:.-_?=&%#~+ "
+    urls += ["".join(rng.choice(chars) for _ in range(n)) + "x" for n in [*range(0, 80), *range(80, 600, 9)]]
+    for url in urls:
+        assert qr.svg.__wrapped__(url) == qr.segno_svg(url), url
+    assert qr.svg.__wrapped__("https://x.cn/", title="<a & b>") == qr.segno_svg("https://x.cn/", title="<a & b>")
+    # what the fast encoder leaves to segno still comes out the same
+    for url in ["HTTPS://X.CN/A", "12345", "https://例子.cn/"]:
+        assert qr.svg(url) == qr.segno_svg(url)
+
+
+def _tree(root: Path) -> dict:
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in filenames:
+            st = os.stat(os.path.join(dirpath, name))
+            out[os.path.relpath(os.path.join(dirpath, name), root)] = (st.st_ino, st.st_dev)
+        for name in dirnames:
+            out[os.path.relpath(os.path.join(dirpath, name), root) + "/"] = None
+    return out
+
+
+def _files(root: Path) -> dict:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and "_admin" not in p.parts}
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_spare_site_stays_the_same_as_the_published_one(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(MINI, content)
+    out = tmp_path / "site"
+    station_file = content / f"stations/370304001/{STATION}.yaml"
+    steps = [
+        ("first build", lambda: None, {}),
+        ("no-op", lambda: None, {}),
+        ("station edit", lambda: _edit(station_file, "安上村党群服务中心一楼", "安上村新党群服务中心二楼"), {}),
+        ("item edit", lambda: _edit(content / "items/JF-001.yaml", "  - 本村（社区）用电户", "  - 本村（社区）用电户（含临时用电）"), {}),
+        ("printed files", lambda: ((out / STATION / "print").mkdir(), (out / STATION / "print/pack.pdf").write_bytes(b"%PDF")), {}),
+        ("one station only", lambda: _edit(station_file, "新党群服务中心二楼", "新党群服务中心三楼"), {"stations": [STATION]}),
+        ("whole site after one station", lambda: None, {}),
+        ("station stops offering an item", lambda: _edit(station_file, "items: {set: 村级通用}",
+                                                         "items: {set: 村级通用, remove: [LN-001]}"), {}),
+        ("printed files removed", lambda: shutil.rmtree(out / STATION / "print"), {}),
+    ]
+    for name, change, options in steps:
+        change()
+        result = build(content, out, quiet=True, **options)
+        assert result.ok, (name, result.problems)
+        published, spare = _tree(out), _tree(spare_dir(out))
+        assert published == spare, (name, sorted(set(published.items()) ^ set(spare.items()))[:5])
+        if not options:  # and the published site is the one a clean build makes (printed files aside)
+            clean = tmp_path / "clean"
+            shutil.rmtree(clean, ignore_errors=True)
+            assert build(content, clean, quiet=True, clean=True).ok
+            assert {k: v for k, v in _files(out).items() if "/print/" not in k} == _files(clean), name
+
+
+def test_a_spare_that_is_not_the_published_site_is_not_used(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(MINI, content)
+    out = tmp_path / "site"
+    assert build(content, out, quiet=True).ok
+    spare = spare_dir(out)
+    (spare / STATION / "JZ-001/index.html").unlink()
+    state = (spare / "_admin/state.json").read_bytes()
+    (spare / "_admin/state.json").unlink()
+    (spare / "_admin/state.json").write_bytes(state)  # a copy, no longer the published site's own file
+    _edit(content / "items/JF-001.yaml", "  - 本村（社区）用电户", "  - 本村（社区）用电户（含临时用电）")
+    assert build(content, out, quiet=True).ok
+    assert (out / STATION / "JZ-001/index.html").is_file()
+    assert _tree(out) == _tree(spare)
+
+
+@pytest.mark.parametrize("killed_in", ["staging", "spare"])
+def test_leftovers_of_a_killed_build_are_removed(tmp_path, killed_in):
+    content = tmp_path / "content"
+    shutil.copytree(MINI, content)
+    out = tmp_path / "site"
+    assert build(content, out, quiet=True).ok
+    leftover = tmp_path / (".site.staging-99999" if killed_in == "staging" else ".site.spare-99999")
+    shutil.copytree(out, leftover)
+    assert build(content, out, quiet=True).ok
+    assert not leftover.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.spare", "content", "site"]
