@@ -1,4 +1,5 @@
-"""Stage 6, publish: swap a completely built site into place in one atomic step.
+"""Stage 6, publish: swap a completely built site into place in one atomic step, and keep
+the spare copy (A/B) that makes the next republish cheap.
 
 A build writes into a staging directory beside the output. Only when it is
 complete is it exchanged with the published directory (Linux renameat2 with
@@ -12,6 +13,10 @@ import ctypes
 import os
 import shutil
 from pathlib import Path
+
+STATE = "_admin/state.json"  # a built site's state (generator/build.py), swapped in with it
+# top-level entries of a site the build makes besides the pages' directories
+BUILD_OWNED = frozenset({"index.html", "items", "assets", "search", "_admin", "_redirects"})
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -55,3 +60,165 @@ def swap_in(staging: Path, out: Path) -> None:
 
 def discard(staging: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
+
+
+# ------------------------------------------------------------------ A/B: the spare site
+
+
+def spare_dir(out: Path) -> Path:
+    return Path(out).parent / f".{Path(out).name}.spare"
+
+
+def link_tree(src: Path, dst: Path, skip: tuple[str, ...] = ()) -> None:
+    """Hard-link copy of a directory tree (directories made, files linked, no data copied);
+    `skip`: top-level names left out."""
+    os.makedirs(dst, exist_ok=True)
+    todo = [(os.fspath(src), os.fspath(dst), True)]
+    while todo:
+        s, d, top = todo.pop()
+        with os.scandir(s) as entries:
+            for e in entries:
+                if top and e.name in skip:
+                    continue
+                target = os.path.join(d, e.name)
+                if e.is_dir(follow_symlinks=False):
+                    os.mkdir(target)
+                    todo.append((e.path, target, False))
+                else:
+                    os.link(e.path, target, follow_symlinks=False)
+
+
+def remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def take_spare(spare: Path, staging: Path, out: Path, code: str, published: dict | None) -> dict | None:
+    """Move the spare site into the staging directory; its state, or None if there is no
+    usable spare: none, made by other code, or not the same as the published site (the last
+    build that published keeps the spare's state file a hard link of the published one, whose
+    state, `published`, is then also the spare's)."""
+    state = None
+    try:
+        a, b = os.stat(spare / STATE), os.stat(out / STATE)
+        if (a.st_ino, a.st_dev) == (b.st_ino, b.st_dev):
+            state = published
+    except OSError:
+        pass
+    if state is None:
+        if spare.exists():
+            shutil.rmtree(spare, ignore_errors=True)
+        return None
+    try:
+        staging.rmdir()
+        os.rename(spare, staging)
+    except OSError:  # taken by a concurrent build
+        staging.mkdir(exist_ok=True)
+        return None
+    return state
+
+
+def _owned(paths) -> tuple[set[str], dict[str, set[str]]]:
+    """The names the build makes at the top level, and inside each page's top-level directory."""
+    top = set(BUILD_OWNED)
+    second: dict[str, set[str]] = {}
+    for path in paths:
+        parts = path.strip("/").split("/") if path else []
+        if not parts:
+            continue
+        top.add(parts[0])
+        second.setdefault(parts[0], set()).add(parts[1] if len(parts) > 1 else "index.html")
+    return top, second
+
+
+def _foreign(root: Path, top: set[str], second: dict[str, set[str]]) -> set[str]:
+    """Entries of a site, two levels deep, that the build does not make."""
+    found = set()
+    with os.scandir(root) as entries:
+        for e in entries:
+            if e.name not in top:
+                found.add(e.name)
+            elif e.name in second and e.is_dir(follow_symlinks=False):
+                with os.scandir(e.path) as inner:
+                    found.update(f"{e.name}/{i.name}" for i in inner if i.name not in second[e.name])
+    return found
+
+
+def _same(a: Path, b: Path) -> bool:
+    """Same tree: same names, the files hard links of each other."""
+    try:
+        sa, sb = os.stat(a, follow_symlinks=False), os.stat(b, follow_symlinks=False)
+    except FileNotFoundError:
+        return not a.exists() and not b.exists()
+    if a.is_dir() != b.is_dir():
+        return False
+    if not a.is_dir():
+        return (sa.st_ino, sa.st_dev) == (sb.st_ino, sb.st_dev)
+    names = sorted(os.listdir(a))
+    return names == sorted(os.listdir(b)) and all(_same(a / n, b / n) for n in names)
+
+
+def carry_over(out: Path, staging: Path, paths: list[str]) -> None:
+    """Files other tools put into the published site since the last build (e.g. `guides print`
+    into <village>/print/): make them the same in the staging directory. `paths`: the pages
+    the build makes (an entry taken for another tool's is only compared, and left if the same)."""
+    top, second = _owned(paths)
+    for rel in sorted(_foreign(out, top, second) | _foreign(staging, top, second)):
+        a, b = out / rel, staging / rel
+        if _same(a, b):
+            continue
+        if b.exists() or b.is_symlink():
+            remove(b)
+        if a.is_dir() and not a.is_symlink():
+            link_tree(a, b)
+        elif a.exists() or a.is_symlink():
+            os.link(a, b, follow_symlinks=False)
+
+
+def sync(site: Path, new: Path, journal: dict[str, list[str]]) -> None:
+    """Make `site` (the site just replaced) the same as `new` (the site just published) by
+    replaying the build's journal: what it removed is removed, what it wrote is linked."""
+    for rel in journal["removed"]:
+        if rel.startswith("search/"):
+            (site / rel).unlink(missing_ok=True)
+        else:
+            _remove_page(site, rel)
+    for rel in dict.fromkeys(journal["written"]):
+        target = site / rel
+        try:
+            target.unlink()
+        except FileNotFoundError:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(new / rel, target)
+
+
+def swap_in_with_spare(staging: Path, out: Path, spare: Path, *, keep_old: bool, make_spare: bool,
+                       journal: dict[str, list[str]]) -> None:
+    """Swap the staging directory in. `keep_old`: the site it replaces becomes the spare, made the
+    same as the new one from the journal; `make_spare`: the spare is a hard-link copy of the new site."""
+    old = None
+    if not out.exists():
+        os.rename(staging, out)
+    elif exchange(staging, out):
+        old = staging  # now holds the previous site
+    else:  # no RENAME_EXCHANGE: two renames, the old site kept until the new one is in place
+        old = staging.parent / f"{staging.name}-old"
+        os.rename(out, old)
+        os.rename(staging, out)
+    if old is not None:
+        if keep_old:
+            sync(old, out, journal)
+            if spare.exists():
+                shutil.rmtree(spare, ignore_errors=True)
+            os.rename(old, spare)
+        else:
+            shutil.rmtree(old)
+    if make_spare:
+        if spare.exists():
+            shutil.rmtree(spare, ignore_errors=True)
+        tmp = spare.parent / f"{spare.name}-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        link_tree(out, tmp)
+        os.rename(tmp, spare)  # complete, or absent

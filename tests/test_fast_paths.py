@@ -11,7 +11,8 @@ import yaml
 
 from conftest import MINI, ROOT
 from generator import qr
-from generator.build import build, spare_dir
+from generator.build import build
+from generator.publish import spare_dir
 
 STATION, COMMUNITY = "370304001200", "370304002001"
 
