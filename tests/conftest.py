@@ -74,3 +74,16 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+def site_files(site: Path) -> dict[str, bytes]:
+    """Every file of a built site and its bytes, except the build's own report and state."""
+    return {str(p.relative_to(site)): p.read_bytes() for p in sorted(site.rglob("*"))
+            if p.is_file() and "_admin" not in p.parts}
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace text in a content file; the fixture must contain it."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new), encoding="utf-8")

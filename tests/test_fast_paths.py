@@ -10,6 +10,8 @@ import pytest
 import yaml
 
 from conftest import MINI, ROOT
+from conftest import edit as _edit
+from conftest import site_files as _files
 from generator import qr
 from generator.build import build
 from generator.publish import spare_dir
@@ -47,17 +49,6 @@ def _tree(root: Path) -> dict:
         for name in dirnames:
             out[os.path.relpath(os.path.join(dirpath, name), root) + "/"] = None
     return out
-
-
-def _files(root: Path) -> dict:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and "_admin" not in p.parts}
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def test_spare_site_stays_the_same_as_the_published_one(tmp_path):

@@ -12,21 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MINI, ROOT, guides
+from conftest import MINI, ROOT, edit, guides
+from conftest import site_files as files
 from generator.build import build
 
 STATION, COMMUNITY = "370304001200", "370304002001"
-
-
-def files(site: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(site)): p.read_bytes() for p in sorted(site.rglob("*"))
-            if p.is_file() and "_admin" not in p.parts}
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 @pytest.fixture
