@@ -237,7 +237,10 @@ def _build(content: Path, out: Path, *, config_file: Path, stations: list[str] |
         _write_admin(staging, renderer, change, {"code": code, "digests": all_digests,
                                                  "stamps": snapshot["stamps"], "snapshot": snapshot,
                                                  "district": district_digests if not stations else
-                                                 (previous_state or {}).get("district", {})},
+                                                 (previous_state or {}).get("district", {}),
+                                                 # tombstones and redirects: removed once the ledger drops them
+                                                 "kept": [p.path for p in pages if p.kind in ("tombstone", "redirect")]
+                                                 if not stations else (previous_state or {}).get("kept", [])},
                      (previous_state or {}).get("indexes", {}) if stations else {})
         if not stations:
             ledger.record(content, catalogue, pages, engine, staging)
@@ -337,19 +340,10 @@ def _write_if_changed(renderer: Renderer, pages: list[Page], root: Path, publish
 
 def _remove_unplanned(root: Path, previous: dict, pages: list[Page]) -> None:
     planned = {p.path for p in pages}
-    for path in previous.get("digests", {}):
+    for path in [*previous.get("digests", {}), *previous.get("district", {}), *previous.get("kept", [])]:
         if path not in planned:
             _JOURNAL["removed"].append(path + "index.html")
-            _remove_page(root, path + "index.html")
-
-
-def _remove_page(root: Path, rel: str) -> None:
-    """Remove a page's file, and its directory and its station's if that leaves them empty."""
-    target = root / rel
-    target.unlink(missing_ok=True)
-    for d in (target.parent, target.parent.parent):
-        if d != root and d.is_dir() and not any(d.iterdir()):
-            d.rmdir()
+            publish.remove_page(root, path + "index.html")
 
 
 def _copy_assets(engine: Engine, root: Path, fresh: bool = False) -> None:

@@ -177,6 +177,15 @@ def carry_over(out: Path, staging: Path, paths: list[str]) -> None:
             os.link(a, b, follow_symlinks=False)
 
 
+def remove_page(root: Path, rel: str) -> None:
+    """Remove a page's file, and its directory and its station's if that leaves them empty."""
+    target = root / rel
+    target.unlink(missing_ok=True)
+    for d in (target.parent, target.parent.parent):
+        if d != root and d.is_dir() and not any(d.iterdir()):
+            d.rmdir()
+
+
 def sync(site: Path, new: Path, journal: dict[str, list[str]]) -> None:
     """Make `site` (the site just replaced) the same as `new` (the site just published) by
     replaying the build's journal: what it removed is removed, what it wrote is linked."""
@@ -184,7 +193,7 @@ def sync(site: Path, new: Path, journal: dict[str, list[str]]) -> None:
         if rel.startswith("search/"):
             (site / rel).unlink(missing_ok=True)
         else:
-            _remove_page(site, rel)
+            remove_page(site, rel)
     for rel in dict.fromkeys(journal["written"]):
         target = site / rel
         try:

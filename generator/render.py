@@ -7,11 +7,8 @@ once: an item's guide body once per item, a station's blocks once per station.
 """
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import json
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
 
 import jinja2

@@ -11,7 +11,6 @@
 import gzip
 import re
 import tomllib
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest

@@ -67,6 +67,9 @@ def test_spare_site_stays_the_same_as_the_published_one(tmp_path):
         ("station stops offering an item", lambda: _edit(station_file, "items: {set: 村级通用}",
                                                          "items: {set: 村级通用, remove: [LN-001]}"), {}),
         ("printed files removed", lambda: shutil.rmtree(out / STATION / "print"), {}),
+        # without a URL ledger a removed station's pages are deleted: the spare must follow
+        ("station removed, no ledger", lambda: ((content / "published.txt").unlink(),
+                                               (content / f"stations/370304002/{COMMUNITY}.yaml").unlink()), {}),
     ]
     for name, change, options in steps:
         change()

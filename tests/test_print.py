@@ -350,7 +350,7 @@ def test_offline_copy_works_from_file_urls_with_search(printed, browser, tmp_pat
         page.wait_for_url(re.compile(r"/JZ-001/index\.html$"))
         assert page.locator("h1").inner_text() == "最低生活保障审核确认"
         # and back to the station home, by the page's own link
-        page.locator(f'a[href="../index.html"]').first.click()
+        page.locator('a[href="../index.html"]').first.click()
         page.wait_for_url(re.compile(rf"/{STATION}/index\.html$"))
     finally:
         page.close()

@@ -7,7 +7,6 @@ import json
 
 import pytest
 from lunr.index import Index
-from lunr.query import Query
 
 from conftest import ROOT
 from generator import search
