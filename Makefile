@@ -7,8 +7,10 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 APT_PKGS := chromium fonts-noto-cjk fonts-wqy-microhei poppler-utils
+# tests only: LibreOffice (workbook opened and saved), Java (the W3C HTML validator vnu.jar)
+TEST_APT_PKGS := libreoffice-calc-nogui default-jre-headless
 
-.PHONY: site test setup test-setup system-packages node-packages bench clean
+.PHONY: site test setup test-setup system-packages test-system-packages node-packages bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -22,14 +24,18 @@ site: setup system-packages
 	$(BIN)/guides check
 	$(BIN)/guides build
 
-# Debian packages: the browser for tests and printing, CJK fonts, pdftoppm.
+# Debian packages: the browser for tests and printing, CJK fonts, pdftoppm (PKGS to add more).
+PKGS ?= $(APT_PKGS)
 system-packages:
-	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
+
+test-system-packages:
+	@$(MAKE) --no-print-directory system-packages PKGS="$(APT_PKGS) $(TEST_APT_PKGS)"
 
 # npm packages for the tests and quality checks, exactly as package-lock.json locks them:
 # axe-core (tests/test_a11y.py) and lighthouse (scripts/lighthouse.py). Node.js from Debian if missing.
@@ -42,7 +48,7 @@ $(NPM_STAMP): package.json package-lock.json
 
 node-packages: $(NPM_STAMP)
 
-test-setup: setup system-packages node-packages
+test-setup: setup test-system-packages node-packages
 
 test: test-setup
 	$(BIN)/python -m pytest -q
