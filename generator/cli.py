@@ -45,7 +45,7 @@ def _print(args) -> int:
         return 2
     result = print_stations(args.content, args.site, None if args.all else args.codes, out=args.out,
                             config_file=args.config, jobs=args.jobs, force=args.force,
-                            offline_only=args.offline_only, rebuild=args.build)
+                            offline_only=args.offline_only, rebuild=args.build, test_print=args.test_print)
     result.problems.print()
     if not result.ok:
         print(f"打印未完成：{len(result.problems.errors)} 个错误", file=sys.stderr)
@@ -96,6 +96,8 @@ def parser() -> argparse.ArgumentParser:
     pr.add_argument("--build", action="store_true", help="网站与内容不一致时先重新生成网站")
     pr.add_argument("--force", action="store_true", help="没有变化的服务站也重新生成")
     pr.add_argument("--offline-only", action="store_true", help="只生成离线副本（zip）")
+    pr.add_argument("--test-print", action="store_true",
+                    help="试印：允许示例网站地址（如 .example），印出的二维码不得张贴")
     pr.add_argument("--jobs", type=int, default=None, help="同时打印的服务站数（默认 CPU 核数）")
     pr.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help=argparse.SUPPRESS)
     pr.set_defaults(run=_print)

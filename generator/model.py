@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .urls import site_origin
+
 CODE_PATTERN = r"^[A-Za-z0-9-]+$"
 VILLAGE_CODE_PATTERN = r"^\d{12}$"
 TIME_RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
@@ -28,6 +30,13 @@ BADGES = ("党员先锋岗", "模范示范岗")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 Text = Annotated[str, Field(min_length=1)]
+
+# A phone number residents can dial (also written into tel: links): a landline with its
+# area code (0533-4180001), a mobile (13912345678), a service number (12345, 95598) or
+# a 400/800 number. ASCII digits and hyphens only ([0-9]: \d would take full-width digits).
+# The sample content has 0533-xxxxxxx and 12345.
+PHONE_PATTERN = r"^(0[0-9]{2,3}-?[0-9]{7,8}(-[0-9]{1,6})?|1[3-9][0-9]{9}|1[0-9]{4}|9[56][0-9]{3}|[48]00-?[0-9]{3}-?[0-9]{4})$"
+Phone = Annotated[str, Field(pattern=PHONE_PATTERN, examples=["0533-4180001", "13912345678", "12345"])]
 
 
 class FieldError(ValueError):
@@ -127,7 +136,7 @@ class Item(Record):
     visits: int = Field(title="到办事现场次数", ge=0, le=5)
     online: Online = Field(title="网上办理")
     proxy: Proxy = Field(title="帮办代办")
-    phone: Text = Field(title="咨询电话")
+    phone: Phone = Field(title="咨询电话")
     faq: list[Question] = Field(default_factory=list, title="常见问题")
     aliases: list[Text] = Field(default_factory=list, title="俗称（搜索用）")
     updated: dt.date = Field(title="更新日期")
@@ -192,7 +201,7 @@ class Staff(Record):
     role: Text = Field(title="职务")
     window: Text = Field(title="窗口")
     badge: Literal[BADGES] | None = Field(None, title="示范岗")
-    phone: str | None = Field(None, title="联系电话")
+    phone: Phone | None = Field(None, title="联系电话")
 
 
 class ItemSelection(Record):
@@ -219,7 +228,7 @@ class Partner(Record):
     host: Literal["邮政", "银行", "商超", "其他"] = Field(title="合作网点类型")
     address: Text = Field(title="地址")
     hours: Text = Field(title="服务时间")
-    phone: str | None = Field(None, title="联系电话")
+    phone: Phone | None = Field(None, title="联系电话")
     items: list[str] = Field(title="可办事项", min_length=1)
 
 
@@ -241,7 +250,7 @@ class Station(Record):
     name: Text = Field(title="服务站名称")
     kind: Literal["村", "社区"] = Field(title="类型")
     address: Text = Field(title="地址")
-    phone: Text = Field(title="服务站电话")
+    phone: Phone = Field(title="服务站电话")
     hours: Hours = Field(title="办公时间")
     staff: list[Staff] = Field(title="工作人员", min_length=1)
     complaint_box: Text = Field(title="投诉箱位置")
@@ -256,7 +265,7 @@ class Station(Record):
 
 class Portal(Record):
     name: Text = Field(title="网上办事门户名称")
-    url: str = Field(title="网上办事门户地址", pattern=r"^https://")
+    url: str = Field(title="网上办事门户地址", pattern=r"^https://")  # allow-list: validate.py
 
 
 class Town(Record):
@@ -269,9 +278,9 @@ class District(Record):
     # a district (6 digits) publishes its own stations; a city (4 digits) can publish all of its districts'
     code: str = Field(title="区县代码", pattern=r"^\d{4}(\d{2})?$")
     city: Text = Field(title="所属市")
-    site_url: str = Field(title="网站地址", pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
-    supervision_hotline: Text = Field(title="监督举报电话")
-    citizen_hotline: Text = Field("12345", title="政务服务便民热线")
+    site_url: str = Field(title="网站地址", pattern=r"^https://")  # an https origin: urls.site_origin
+    supervision_hotline: Phone = Field(title="监督举报电话")
+    citizen_hotline: Phone = Field("12345", title="政务服务便民热线")
     portal: Portal = Field(title="网上办事门户")
     online_domains: list[Text] = Field(title="网办链接允许的域名", min_length=1)
     sample_data: bool = Field(False, title="示例数据")
@@ -281,8 +290,9 @@ class District(Record):
 
     @field_validator("site_url")
     @classmethod
-    def _trailing(cls, v: str) -> str:
-        return v.rstrip("/")
+    def _origin(cls, v: str) -> str:
+        # written into every page, QR code and print: only a well-formed https origin, normalised
+        return site_origin(v)
 
 
 # ------------------------------------------------------------------ retirements

@@ -18,6 +18,8 @@ import re
 import zipfile
 from pathlib import Path
 
+from markupsafe import escape
+
 from .validate import Catalogue
 
 # Attributes whose values are links to files of the site.
@@ -38,6 +40,12 @@ LANDING = """<!doctype html>
 <body><p><a href="{code}/index.html">打开{name}办事指南</a></p>
 <p>这是网站 {url} 的离线副本，断网时在本机使用；联网时请以网站为准。</p></body></html>
 """
+
+
+def landing(name: str, code: str, url: str) -> str:
+    """The copy's front page. Opened from file://, where no Content-Security-Policy applies:
+    every value is escaped, whatever the naming rule lets through."""
+    return LANDING.format(name=escape(name), code=escape(code), url=escape(url))
 
 
 def station_pages(cat: Catalogue, code: str) -> list[str]:
@@ -112,7 +120,7 @@ def write_zip(cat: Catalogue, site: Path, code: str, dest: Path) -> Path:
     st = cat.stations[code]
     copy = OfflineCopy(site, cat.district.site_url, code, station_pages(cat, code))
     files = copy.build()
-    files["index.html"] = LANDING.format(name=st.name, code=code, url=f"{copy.site_url}/{code}/").encode("utf-8")
+    files["index.html"] = landing(st.name, code, f"{copy.site_url}/{code}/").encode("utf-8")
     folder = f"{code}-offline"
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)

@@ -46,7 +46,7 @@ from . import offline, qr
 from .plan import Fingerprints, Page
 from .problems import Problems
 from .render import item_badges
-from .validate import Catalogue, read_catalogue
+from .validate import Catalogue, check_print_origin, read_catalogue
 
 CHROMIUM = os.environ.get("GUIDES_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -529,13 +529,14 @@ class Result:
 
 def print_stations(content: Path, site: Path, codes: list[str] | None, *, out: Path | None = None,
                    config_file: Path = Path("mkdocs.yml"), jobs: int | None = None, force: bool = False,
-                   offline_only: bool = False, rebuild: bool = False, quiet: bool = False) -> Result:
+                   offline_only: bool = False, rebuild: bool = False, quiet: bool = False,
+                   test_print: bool = False) -> Result:
     """Print the given stations (None: all of them). Builds the site first if it is missing."""
     from .build import Progress, build
 
     content, site = Path(content), Path(site)
     cat, problems = read_catalogue(content)
-    if cat is None:
+    if cat is None or not check_print_origin(cat, problems, test_print=test_print):
         return Result(False, problems)
     codes = list(cat.stations) if codes is None else list(dict.fromkeys(codes))
     unknown = [c for c in codes if c not in cat.stations]

@@ -63,7 +63,10 @@ def _handler(root: Path, reloader: Reloader):
 
         def send_head(self):
             path = Path(self.translate_path(self.path))
-            if path.is_dir() and self.path.endswith("/"):
+            if not _inside(root, path):  # a symlink placed in the site is never followed
+                self.send_error(404)
+                return None
+            if path.is_dir() and self.path.split("?")[0].endswith("/"):
                 path = path / "index.html"
             if path.suffix != ".html" or not path.is_file():
                 return super().send_head()
@@ -75,7 +78,41 @@ def _handler(root: Path, reloader: Reloader):
             self.end_headers()
             return io.BytesIO(body)
 
+        def list_directory(self, path):  # no directory listings: a folder without a page is not found
+            self.send_error(404)
+            return None
+
+        def send_error(self, code, message=None, explain=None):
+            # unknown paths get the site's own 404 page, as on Netlify
+            page = root / "404.html"
+            if code != 404 or not _inside(root, page) or not page.is_file():
+                return super().send_error(code, message, explain)
+            body = page.read_bytes()
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+    root = Path(root).absolute()
     return functools.partial(Handler, directory=str(root))
+
+
+def _inside(root: Path, path: Path) -> bool:
+    """`path` is in the site and reached without any symbolic link (not even one pointing
+    inside the site: the site is made of files, links were put there by someone else)."""
+    try:
+        parts = Path(path).absolute().relative_to(root).parts
+    except ValueError:
+        return False
+    current = root
+    for part in parts:
+        current = current / part
+        if current.is_symlink():
+            return False
+    return True
 
 
 def _snapshot(paths: list[Path]) -> dict[Path, float]:

@@ -8,13 +8,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ValidationError
 
 from .load import RawContent, Source
-from .model import CATEGORIES, District, FieldError, Item, Retired, Station, label
+from .model import CATEGORIES, PHONE_PATTERN, District, FieldError, Item, Retired, Station, label
 from .problems import Problems
+from .urls import UrlError, check_domain, check_link
 
 ONLINE_TARGET = 0.5  # the policy's 网上可办率 floor for a station's on-request items
 
@@ -66,6 +66,11 @@ def _message(err: dict) -> str:
         expected = str(ctx.get("expected", "")).replace("' or '", "、").replace("', '", "、").strip("'")
         return f"取值“{err.get('input')}”无效，应为：{expected}"
     if kind == "string_pattern_mismatch":
+        if ctx.get("pattern") == PHONE_PATTERN:
+            return (f"电话号码格式不正确：“{err.get('input')}”（应为带区号的固定电话如 0533-4180001、"
+                    "手机号如 13912345678 或服务号码如 12345，只写数字和“-”）")
+        if ctx.get("pattern") == "^https://":
+            return f"地址必须以 https:// 开头：{err.get('input')}"
         return f"格式不正确：“{err.get('input')}”"
     if kind == "string_too_short":
         return "不能为空"
@@ -146,11 +151,6 @@ def station_name(division: str) -> tuple[str, str] | None:
 
 def _community(place: str) -> tuple[str, str]:
     return (place if place.endswith("社区") else place + "社区") + "便民服务站", "社区"
-
-
-def _domain_allowed(host: str, allowed: list[str]) -> bool:
-    host = host.lower().rstrip(".")
-    return any(host == d.lower() or host.endswith("." + d.lower()) for d in allowed)
 
 
 def validate(raw: RawContent, problems: Problems) -> Catalogue | None:
@@ -241,6 +241,15 @@ def _check_retired(retired: Retired, src: Source, items: dict, stations: dict, p
 
 
 def _check_district(d: District, src: Source, problems: Problems) -> None:
+    for i, domain in enumerate(d.online_domains):
+        try:
+            check_domain(domain)
+        except UrlError as e:
+            problems.error(src.path, src.line(("online_domains", i)), _field(District, "online_domains", i), str(e))
+    try:  # the portal link is printed and linked on every page: the same allow-list as items' links
+        check_link(d.portal.url, d.online_domains)
+    except UrlError as e:
+        problems.error(src.path, src.line(("portal", "url")), _field(District, "portal", "url"), f"网上办事门户地址：{e}")
     for i, town in enumerate(d.towns):
         if not town.code.startswith(d.code):
             problems.error(src.path, src.line(("towns", i, "code")), _field(District, "towns", i, "code"),
@@ -253,12 +262,10 @@ def _check_district(d: District, src: Source, problems: Problems) -> None:
 
 def _check_item(item: Item, src: Source, d: District, problems: Problems) -> None:
     if item.online.available and item.online.url:
-        parts = urlsplit(item.online.url)
-        where = (src.path, src.line(("online", "url")), _field(Item, "online", "url"))
-        if parts.scheme != "https":
-            problems.error(*where, f"网上办理入口必须是 https:// 地址：{item.online.url}")
-        elif not _domain_allowed(parts.hostname or "", d.online_domains):
-            problems.error(*where, f"网上办理入口的域名 {parts.hostname} 不在 district.yaml 的 online_domains 允许范围内")
+        try:  # parsed as a browser does: what is checked is where the link really goes
+            check_link(item.online.url, d.online_domains)
+        except UrlError as e:
+            problems.error(src.path, src.line(("online", "url")), _field(Item, "online", "url"), f"网上办理入口：{e}")
     alias_seen = set()
     for i, alias in enumerate(item.aliases):
         if alias in alias_seen:
@@ -360,3 +367,23 @@ def read_catalogue(root: Path) -> tuple[Catalogue | None, Problems]:
     problems = Problems()
     catalogue = validate(load(Path(root), problems), problems)
     return catalogue, problems
+
+
+def check_print_origin(cat: Catalogue, problems: Problems, *, test_print: bool = False) -> bool:
+    """Paper cannot be recalled: refuse to print QR codes of a reserved or placeholder site
+    address (`.example`, example.com, localhost, an IP...) unless it is a test print."""
+    from .urls import reserved_origin
+
+    why = reserved_origin(cat.district.site_url)
+    if why is None or test_print:
+        return True
+    path = (cat.root or Path(".")) / "district.yaml"
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        line = next((i + 1 for i, t in enumerate(lines) if t.startswith("site_url:")), 1)
+    except OSError:
+        line = 1
+    problems.error(path, line, _field(District, "site_url"),
+                   f"网站地址 {cat.district.site_url} 不能印在纸上：{why}。正式打印前请在 district.yaml 中写入"
+                   "正式网站地址；只是试印（纸张不张贴）请加 --test-print")
+    return False

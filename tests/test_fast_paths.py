@@ -27,7 +27,7 @@ def test_qr_svg_is_byte_identical_to_segno():
     urls = [f"{site_url}/", f"{site_url}/items/", *(f"{site_url}/items/{c}/" for c in items)]
     urls += [f"{site_url}/{s}/" for s in rng.sample(stations, 20)]
     urls += [f"{site_url}/{rng.choice(stations)}/{rng.choice(items)}/" for _ in range(300)]
-    urls += [f"https://bianmin.zibo.example.cn/3703{rng.randrange(10**8):08d}/{rng.choice(items)}/"
+    urls += [f"https://guides.zibo.example/3703{rng.randrange(10**8):08d}/{rng.choice(items)}/"
              for _ in range(100)]
     # every length up to version 15 and beyond (version information from 7 on), odd characters
     chars = string.ascii_letters + string.digits + "/:.-_?=&%#~+ "

@@ -23,7 +23,7 @@ from generator import qr
 
 STATION = "370304001200"          # 安上村便民服务站: 3 guides, a local note, a partner point
 COMMUNITY = "370304002001"        # 税务街社区便民服务站: 2 guides
-SITE_URL = "https://guides.example.cn"
+SITE_URL = "https://guides.mini.example"
 DPI = 100                         # a modest scan: a 2.5 cm code is ~98 px, 2.4 px per module
 MM_PER_INCH = 25.4
 
@@ -37,7 +37,7 @@ def printed(tmp_path_factory):
     work = tmp_path_factory.mktemp("print")
     content, site = work / "content", work / "site"
     shutil.copytree(MINI, content)
-    r = guides("print", STATION, COMMUNITY, "--content", content, "--site", site, "--jobs", "2")  # two browsers
+    r = guides("print", STATION, COMMUNITY, "--content", content, "--site", site, "--jobs", "2", "--test-print")  # two browsers
     assert r.returncode == 0, r.stderr
     return {"content": content, "site": site, "stdout": r.stdout, "stderr": r.stderr}
 
@@ -362,25 +362,25 @@ def test_offline_copy_works_from_file_urls_with_search(printed, browser, tmp_pat
 def test_print_refuses_a_site_that_no_longer_matches_the_content_and_reports_stale_sheets(printed, tmp_path):
     content, site = tmp_path / "content", tmp_path / "site"
     shutil.copytree(MINI, content)
-    r = guides("print", COMMUNITY, "--content", content, "--site", site, "--offline-only")
+    r = guides("print", COMMUNITY, "--content", content, "--site", site, "--offline-only", "--test-print")
     assert r.returncode == 0, r.stderr  # no site yet: built first
     assert (site / COMMUNITY / "print" / f"{COMMUNITY}-offline.zip").is_file()
 
-    r = guides("print", COMMUNITY, "--content", content, "--site", site, "--jobs", "1")
+    r = guides("print", COMMUNITY, "--content", content, "--site", site, "--jobs", "1", "--test-print")
     assert r.returncode == 0, r.stderr
-    r = guides("print", COMMUNITY, "--content", content, "--site", site, "--jobs", "1")
+    r = guides("print", COMMUNITY, "--content", content, "--site", site, "--jobs", "1", "--test-print")
     assert r.returncode == 0 and "没有变化" in r.stdout, r.stdout
 
     item = content / "items" / "JF-001.yaml"
     item.write_text(item.read_text(encoding="utf-8").replace("在服务站协助下", "由服务站工作人员协助"), encoding="utf-8")
-    r = guides("print", COMMUNITY, "--content", content, "--site", site)
+    r = guides("print", COMMUNITY, "--content", content, "--site", site, "--test-print")
     assert r.returncode == 1
     assert "与内容不一致" in r.stderr and "guides build" in r.stderr, r.stderr
 
-    r = guides("print", COMMUNITY, "--content", content, "--site", site, "--build", "--jobs", "1")
+    r = guides("print", COMMUNITY, "--content", content, "--site", site, "--build", "--jobs", "1", "--test-print")
     assert r.returncode == 0, r.stderr
     changed = [ln for ln in r.stdout.splitlines() if "需更换" in ln]
     assert len(changed) == 1 and "电费缴纳" in changed[0], r.stdout
 
-    r = guides("print", "999999999999", "--content", content, "--site", site)
+    r = guides("print", "999999999999", "--content", content, "--site", site, "--test-print")
     assert r.returncode == 1 and "999999999999" in r.stderr

@@ -13,7 +13,7 @@ from conftest import ROOT
 from generator import qr
 
 MIN_MODULE_MM = 0.5  # a phone reads 0.5 mm modules easily at arm's length; 2.5 cm holds ≤ 50 modules
-URL = "https://bianmin.boshan.example.cn/370304001200/JZ-001/"
+URL = "https://guides.boshan.example/370304001200/JZ-001/"
 
 
 def district_urls(root: Path = ROOT / "content") -> list[str]:
