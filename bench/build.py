@@ -355,7 +355,8 @@ def station_markdown(cat, code: str) -> dict[str, str]:
                       + f"；来源：{m.source}" + (f"；备注：{m.notes}" if m.notes else ""))
         md += ["", "## 办理流程", "", *[f"{i}. **{s.name}**：{s.detail}" for i, s in enumerate(it.process, 1)], "",
                "## 办理时限与收费", "", f"- 办件类型：{it.case_type}",
-               f"- 法定办结时限：{it.legal_limit_days} 个工作日" if it.legal_limit_days else "- 法定办结时限：当场办结",
+               f"- 法定办结时限：{it.legal_limit_text}（依据：{it.legal_limit_basis}）" if it.legal_limit_text
+               else "- 法定办结时限：无法定时限（按承诺办结时限办理）",
                f"- 承诺办结时限：{time_limit(it)}", f"- 到办事现场次数：{it.visits}", f"- 收费：{fees}", "",
                "## 设定依据", "", *[f"- {b.law} {b.article}" for b in it.legal_bases], "",
                f"- 事项类型：{it.item_type}", f"- 行使层级：{it.level}", f"- 实施主体：{it.department}",

@@ -118,6 +118,8 @@ class Item(Record):
     """一个事项：全市统一的要素（名称、编码、类型、依据、层级、条件、材料、时限、收费）。"""
 
     code: str = Field(title="事项编码", pattern=CODE_PATTERN, max_length=40)
+    # the item's code in 山东政务服务网's implementation list, where the district has confirmed it
+    impl_code: str | None = Field(None, title="实施编码", pattern=r"^[0-9A-Za-z-]{6,60}$")
     name: Text = Field(title="事项名称")
     item_type: Literal[ITEM_TYPES] = Field(title="事项类型")
     category: Literal[CATEGORIES] = Field(title="服务类别")
@@ -129,7 +131,10 @@ class Item(Record):
     materials: list[Material] = Field(default_factory=list, title="申请材料")
     no_materials: bool = Field(False, title="无需提交材料")
     process: list[Step] = Field(title="办理流程", min_length=1)
-    legal_limit_days: int = Field(title="法定办结时限（工作日）", ge=0, le=365)
+    # Only a law, regulation or rule sets a legal limit; without one the guide says 无法定时限.
+    legal_limit_days: int | None = Field(None, title="法定办结时限", ge=0, le=365)
+    legal_limit_unit: Literal["工作日", "日"] = Field("工作日", title="法定时限计算单位")
+    legal_limit_basis: str | None = Field(None, title="法定时限依据", min_length=1)
     promised_limit_days: int = Field(title="承诺办结时限（工作日）", ge=0, le=365)
     case_type: Literal[CASE_TYPES] = Field(title="办件类型")
     fees: Literal["不收费"] | list[Fee] = Field(title="收费情况")
@@ -149,12 +154,33 @@ class Item(Record):
             raise FieldError("no_materials", "已写 no_materials: true，申请材料应为空")
         if (self.case_type == "即办件") != (self.promised_limit_days == 0):
             raise FieldError("promised_limit_days", "即办件的承诺办结时限应为 0；承诺件的承诺办结时限应大于 0")
-        if self.promised_limit_days > self.legal_limit_days:
+        if self.legal_limit_days is None:
+            if self.legal_limit_basis:
+                raise FieldError("legal_limit_basis", "未填写法定办结时限（legal_limit_days），不应填写法定时限依据")
+            if self.legal_limit_unit != "工作日":
+                raise FieldError("legal_limit_unit", "未填写法定办结时限（legal_limit_days），不应填写计算单位")
+            return self
+        if not self.legal_limit_basis:
+            raise FieldError("legal_limit_days",
+                             "填写了法定办结时限，须写明设定该时限的法律法规及条款（legal_limit_basis）；"
+                             "没有法律法规规定的，删除 legal_limit_days，页面显示“无法定时限”")
+        # a limit in calendar days (日) holds at most 5 working days in every 7
+        ceiling = self.legal_limit_days if self.legal_limit_unit == "工作日" else self.legal_limit_days * 5 // 7
+        if self.promised_limit_days > ceiling:
             raise FieldError(
                 "promised_limit_days",
-                f"承诺办结时限（{self.promised_limit_days}）不能超过法定办结时限（{self.legal_limit_days}）",
+                f"承诺办结时限（{self.promised_limit_days} 个工作日）不能超过法定办结时限（{self.legal_limit_text}）",
             )
         return self
+
+    @property
+    def legal_limit_text(self) -> str | None:
+        """The legal limit as a guide states it: 20 个工作日 / 7 日 / None (no legal limit)."""
+        if self.legal_limit_days is None:
+            return None
+        if self.legal_limit_unit == "日":
+            return f"{self.legal_limit_days} 日"
+        return f"{self.legal_limit_days} 个工作日" if self.legal_limit_days else "当场办结"
 
     @field_validator("fees", mode="before")
     @classmethod

@@ -24,6 +24,14 @@ def test_url_contract(mini_site):
     assert not (mini_site / COMMUNITY / "LN-001").exists()
 
 
+def test_guide_without_legal_limit_says_so(mini_site):
+    item = Item.model_validate(yaml.safe_load((MINI / "items/LN-001.yaml").read_text(encoding="utf-8")))
+    assert item.legal_limit_days is None and item.impl_code is None
+    text = html.unescape(page(mini_site, f"{STATION}/LN-001/"))
+    assert "法定办结时限无法定时限" in re.sub(r"<[^>]+>|\s", "", text)
+    assert "法定时限依据" not in text and "实施编码" not in text
+
+
 def test_guide_renders_every_field(mini_site):
     item = Item.model_validate(yaml.safe_load((MINI / "items/JZ-001.yaml").read_text(encoding="utf-8")))
     text = html.unescape(page(mini_site, f"{STATION}/JZ-001/"))
@@ -40,7 +48,7 @@ def test_guide_renders_every_field(mini_site):
     for q in item.faq:
         assert q.q in text and q.a in text
     for value in [item.name, item.level, item.department, item.phone, item.case_type, item.updated.isoformat(),
-                  f"{item.legal_limit_days} 个工作日", f"{item.promised_limit_days} 个工作日", item.online.url,
+                  item.legal_limit_text, item.legal_limit_basis, item.impl_code, f"{item.promised_limit_days} 个工作日", item.online.url,
                   item.proxy.note, "不收费", "预约上门服务"]:
         assert value in text, value
     # the labels come from the model
