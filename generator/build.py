@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
-from . import ledger, publish, report, search
+from . import ledger, publish, report, reprint, search
 from .engine import Engine
 from .plan import Fingerprints, Page, plan, stamps
 from .publish import STATE
@@ -169,6 +169,11 @@ def _build(content: Path, out: Path, *, config_file: Path, stations: list[str] |
         if unknown:
             problems.error(str(content), 1, "--station", f"没有这些服务站：{'、'.join(unknown)}")
             return Result(False, problems)
+    # the reprint queue (content/reprint.yaml): a broken one stops the build before anything changes
+    queue = reprint.open_for_build(content, _read_state(out, None), out / "_admin/report.json", catalogue.offers,
+                                   problems)
+    if queue is None:
+        return Result(False, problems)
 
     # the URL ledger: no published URL may silently disappear (whole-site builds only)
     pages = plan(catalogue, stations)
@@ -234,7 +239,10 @@ def _build(content: Path, out: Path, *, config_file: Path, stations: list[str] |
                                    {**(previous_state or {}).get("stamps", {}), **page_stamps})
         change = report.compare((previous_state or {}).get("snapshot"), snapshot, catalogue)
         change["pages_written"] = len(written)
-        _write_admin(staging, renderer, change, {"code": code, "digests": all_digests,
+        built = reprint.now()
+        queue.add(change, built, catalogue.offers)  # the report page shows the queue as it will be
+        change["queue"] = reprint.view(queue, catalogue)
+        _write_admin(staging, renderer, change, {"code": code, "digests": all_digests, "built": built,
                                                  "stamps": snapshot["stamps"], "snapshot": snapshot,
                                                  "district": district_digests if not stations else
                                                  (previous_state or {}).get("district", {}),
@@ -250,6 +258,7 @@ def _build(content: Path, out: Path, *, config_file: Path, stations: list[str] |
         raise
     publish.swap_in_with_spare(staging, out, spare, keep_old=incremental, make_spare=not incremental,
                                journal=_JOURNAL)
+    reprint.record_published(content, change, built, catalogue.offers, problems)  # only once published
     return Result(True, problems, len(written), len(pages), time.monotonic() - started, out, catalogue,
                   written, not incremental, change)
 

@@ -85,8 +85,10 @@ def compare(old: dict | None, new: dict, cat: Catalogue) -> dict:
             if poster:
                 sheets.append("二维码海报")
             sheets += [f"办事指南：{cat.items[c].name}（{new['stamps'][f'{code}/{c}/']}）" for c in guides]
+            # the stamps the new sheets carry: the reprint queue (generator/reprint.py) keeps the newest
             reprint.append({"station": code, "name": st.name, "cover": cover, "poster": poster,
-                            "guides": guides, "sheets": sheets})
+                            "guides": guides, "sheets": sheets, "stamp": new["stamps"].get(f"{code}/"),
+                            "guide_stamps": {c: new["stamps"][f"{code}/{c}/"] for c in guides}})
     return {"first_publish": first, "items": items, "stations": stations, "reprint": reprint,
             "withdrawn": _withdrawn(old, new)}
 
@@ -103,6 +105,13 @@ def _withdrawn(old: dict, new: dict) -> list[dict]:
 
 def summary(change: dict) -> str:
     """The short terminal version."""
+    queue = change.get("queue")
+    waiting = (f"；重印队列共 {len(queue)} 个服务站 {sum(len(q['sheets']) for q in queue)} 份待打印"
+               f"（content/reprint.yaml，请提交）" if queue else "")
+    return _summary(change) + waiting
+
+
+def _summary(change: dict) -> str:
     if change["first_publish"]:
         return (f"首次发布：{len(change['stations']['added'])} 个服务站、{len(change['items']['added'])} 个事项；"
                 f"全部公示材料需要打印")
