@@ -134,11 +134,11 @@ def test_catalogue_strings_are_escaped(mini, tmp_path):
         assert "<img src=x" not in f.read_text(encoding="utf-8")
 
 
-def test_single_station_build(tmp_path):
-    out = tmp_path / "one"
-    r = guides("build", "--content", MINI, "--out", out, "--station", STATION)
+def test_single_station_build(tmp_path, mini):
+    out = tmp_path / "one"  # a copy of the content: a build queues sheets to reprint in it
+    r = guides("build", "--content", mini, "--out", out, "--station", STATION)
     assert r.returncode == 0, r.stderr
     assert (out / STATION / "JZ-001/index.html").exists()
     assert not (out / COMMUNITY).exists()
-    r = guides("build", "--content", MINI, "--out", out, "--station", "370304999999")
+    r = guides("build", "--content", mini, "--out", out, "--station", "370304999999")
     assert r.returncode == 1 and "370304999999" in r.stderr
