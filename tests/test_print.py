@@ -96,7 +96,7 @@ def quiet_zone_ok(image: Image.Image, code) -> bool:
     p = code.position
     xs = [p.top_left.x, p.top_right.x, p.bottom_left.x, p.bottom_right.x]
     ys = [p.top_left.y, p.top_right.y, p.bottom_left.y, p.bottom_right.y]
-    modules = qr.make(code.text).symbol_size(border=0)[0]
+    modules = qr.symbol_size(code.text, border=0)
     module = (max(xs) - min(xs)) / (modules - 1)  # zxing's corners are the outer modules' centres
     left, top, right, bottom = min(xs), min(ys), max(xs), max(ys)
     box = (int(left - 3.5 * module), int(top - 3.5 * module), int(right + 3.5 * module), int(bottom + 3.5 * module))
