@@ -213,6 +213,7 @@ def validate(raw: RawContent, problems: Problems) -> Catalogue | None:
         offers[st.code] = offered
         sources[f"stations/{st.code}"] = src.path
         _station_warnings(st, src, [items[c] for c in offered], problems)
+        _note_warnings(st, src, items, problems)
 
     retired = Retired()
     if raw.retired:
@@ -358,6 +359,47 @@ def _station_warnings(st: Station, src: Source, offered: list[Item], problems: P
     if gaps:
         problems.warning(src.path, src.line(("checklist",)), _field(Station, "checklist"),
                          f"“六有一能”未达标：{'、'.join(gaps)}")
+
+
+# A station note must not promise less than its item: "当场" for a 承诺件, or a batch delivery
+# that alone takes as long as the promised limit. Waits are in working days, at worst.
+_ON_THE_SPOT = re.compile(r"当场(办结|办理|出具|发放|发证|领取|拿到|办好)|即办|立等可取|马上办")
+_BATCH = re.compile(r"集中(报送|送|受理|办理|审核)|统一(报送|送|受理)|送[^，。；]*?(便民服务中心|民政办|人社所)")
+_WEEKDAY = re.compile(r"周[一二三四五六日]|星期[一二三四五六日]")
+
+
+def _batch_wait(text: str) -> int | None:
+    """The longest wait, in working days, that a batching note adds; None if the note batches nothing."""
+    if not _BATCH.search(text):
+        return None
+    if "每月" in text:
+        return 22
+    if "每半月" in text:
+        return 11
+    if "每周" in text or "每星期" in text:
+        return max(1, -(-5 // max(1, len(_WEEKDAY.findall(text)))))
+    if "每天" in text or "每日" in text or "当日" in text:
+        return 1
+    return None
+
+
+def _note_warnings(st: Station, src: Source, items: dict[str, Item], problems: Problems) -> None:
+    for code, local in st.local_notes.items():
+        item = items.get(code)
+        if item is None or not local.note:
+            continue
+        where = (src.path, src.line(("local_notes", code, "note")), _field(Station, "local_notes", code, "note"))
+        if item.case_type == "承诺件" and _ON_THE_SPOT.search(local.note):
+            problems.warning(*where, f"本站说明写“{_ON_THE_SPOT.search(local.note).group(0)}”，但“{item.name}”是承诺件"
+                                     f"（承诺 {item.promised_limit_days} 个工作日），不能当场办结")
+        wait = _batch_wait(local.note)
+        if wait is None:
+            continue
+        if item.case_type == "即办件":
+            problems.warning(*where, f"本站说明要集中报送，但“{item.name}”是即办件，应当场办结")
+        elif wait >= item.promised_limit_days:
+            problems.warning(*where, f"本站说明的集中报送最多要等约 {wait} 个工作日，已达到或超过“{item.name}”"
+                                     f"的承诺办结时限（{item.promised_limit_days} 个工作日）")
 
 
 def read_catalogue(root: Path) -> tuple[Catalogue | None, Problems]:

@@ -132,39 +132,83 @@ CHECKLIST_LABELS = (
     ("capable", "能办事"),
 )
 
-# Station-specific remarks by item-code prefix; {town} is the town name.
-NOTES = {
-    "YL": [
-        "养老保险业务材料每周一、周四由帮办代办员送{town}便民服务中心",
-        "行动不便的老人可电话预约，帮办代办员上门办理",
-    ],
-    "YB": [
-        "医保业务材料每周一、周四由帮办代办员送{town}便民服务中心",
-        "居民医保集中缴费期间可到站由工作人员指导手机缴费",
-    ],
-    "MZ": ["每周二上午{town}民政办工作人员到站集中受理"],
-    "JZ": [
-        "每周二上午{town}民政办工作人员到站集中受理",
-        "申请前可先到综合窗口咨询，工作人员一次性告知所需材料",
-    ],
-    "WJ": ["村卫生室医生每月第一个周五到站解答咨询"],
-    "JY": ["就业岗位信息每周一在公开公示栏更新"],
-    "TY": ["与退役军人服务站合署办公，同一窗口受理"],
-    "LN": [
-        "行动不便的老人可电话预约，帮办代办员上门办理",
-        "每月5日前集中报送{town}便民服务中心",
-    ],
-    "CJ": [
-        "行动不便的残疾人可电话预约，帮办代办员上门办理",
-        "每月5日前集中报送{town}便民服务中心",
-    ],
-    "HN": ["农忙季节可提前电话预约，错峰办理"],
-    "FL": ["每月第一个周三上午{town}司法所工作人员到站坐班"],
-    "ZM": ["开具证明前由网格员核实情况，核实无误当场出具"],
-    "JF": ["可在服务站自助终端缴费，工作人员现场指导"],
-    "TS": ["由{town}便民服务中心集中审核，本站负责收件和送达"],
+# Station-specific remarks, each written for the items it is about ({town} is the town
+# name): a batch delivery only on 承诺件 whose promised limit it leaves room for, a home
+# visit only where the item offers one, nothing "当场" on an item that takes days.
+# `guides check` warns when a note promises less than its item (generator/validate.py).
+ELDERLY_VISIT = "行动不便的老人可电话预约，帮办代办员上门帮助办理"
+DISABLED_VISIT = "行动不便的残疾人可电话预约，帮办代办员上门帮助办理"
+PENSION_RUN = "养老保险业务材料每周一、周四由帮办代办员送{town}便民服务中心"
+CIVIL_DAY = "每周二上午{town}民政办工作人员到站集中受理"
+ASK_FIRST = "申请前可先到综合窗口咨询，工作人员一次性告知所需材料"
+VETERANS = "与退役军人服务站合署办公，同一窗口受理"
+FARM = "农忙季节可提前电话预约，错峰办理"
+LAW_DAY = "每月第一个周三上午{town}司法所工作人员到站坐班，其他时间材料由服务站当日转交"
+NOTES: dict[str, list[str]] = {
+    "YL-001": ["工作人员可指导用爱山东APP或“山东人社”自助参保"],
+    "YL-002": [PENSION_RUN, ELDERLY_VISIT],
+    "YL-003": [PENSION_RUN, "参保人去世后请家属尽早到站办理注销，避免多领待遇后退回"],
+    "YL-004": ["工作人员可指导用手机刷脸完成认证", "行动不便的老人可电话预约，工作人员上门帮助刷脸认证"],
+    "YB-001": ["新生儿参保可与出生登记同时咨询，工作人员一次性告知"],
+    "YB-002": ["居民医保集中缴费期间可到站由工作人员指导手机缴费"],
+    "YB-003": ["工作人员可指导用国家医保服务平台APP在线备案"],
+    "YB-004": ["医保业务材料每周一、周四由帮办代办员送{town}便民服务中心"],
+    "MZ-001": [CIVIL_DAY, ASK_FIRST],
+    "MZ-002": ["家中有人去世的，可先打服务站电话，工作人员告知殡仪馆联系方式和减免手续"],
+    "MZ-003": [CIVIL_DAY, ASK_FIRST],
+    "JZ-001": [CIVIL_DAY, ASK_FIRST],
+    "JZ-002": [CIVIL_DAY, ASK_FIRST],
+    "JZ-003": [CIVIL_DAY, "遇突发困难可先打服务站电话，工作人员当天上报{town}民政办"],
+    "JZ-004": [CIVIL_DAY, ASK_FIRST],
+    "JZ-005": [ASK_FIRST],
+    "WJ-001": ["工作人员可指导用爱山东APP在线登记"],
+    "WJ-002": ["每年集中申报期间工作人员入户告知，请留意公开公示栏通知"],
+    "WJ-003": ["每年集中申报期间工作人员入户告知，请留意公开公示栏通知"],
+    "WJ-004": ["村卫生室医生每月第一个周五到站解答咨询"],
+    "JY-001": ["就业岗位信息每周一在公开公示栏更新"],
+    "JY-002": ["工作人员可指导用“山东人社”APP或电子社保卡在线申领"],
+    "JY-003": ["就业岗位信息每周一在公开公示栏更新"],
+    "JY-004": ["创业政策咨询可先打服务站电话预约"],
+    "TY-001": [VETERANS],
+    "TY-002": [VETERANS],
+    "TY-003": [VETERANS],
+    "LN-001": [ELDERLY_VISIT],
+    "LN-002": [ELDERLY_VISIT],
+    "LN-003": [ELDERLY_VISIT],
+    "CJ-001": [DISABLED_VISIT],
+    "CJ-002": [DISABLED_VISIT],
+    "CJ-003": [DISABLED_VISIT],
+    "HN-001": [FARM],
+    "HN-002": [FARM],
+    "HN-003": [FARM],
+    "HN-004": [FARM],
+    "FL-001": [LAW_DAY],
+    "FL-002": [LAW_DAY],
+    "FL-003": ["村（居）法律顾问每月到站坐班一次，时间见公开公示栏"],
+    "ZM-001": ["需要入户核实的由网格员上门核实，核实无误后在承诺时限内出具"],
+    "ZM-002": ["无犯罪记录证明由公安派出所出具，本站帮助在网上提交申请"],
+    "JF-001": ["工作人员可指导用“网上国网”APP缴费"],
+    "JF-002": ["本站不代收现金，工作人员可告知供水单位营业厅地址"],
+    "JF-003": ["本站不代收现金，工作人员可告知燃气公司营业厅地址"],
+    "JF-004": ["本站不代收现金，工作人员可告知供热单位营业厅地址"],
+    "TS-001": ["由{town}便民服务中心集中审核，本站负责收件和送达"],
+    "TS-002": ["工作人员可帮助在网上提交登记申请"],
 }
-GENERIC_NOTE = "材料每周一、周四由帮办代办员送{town}便民服务中心"
+ADDED_NOTE = "本社区辖区内仍有农户承包耕地，在帮办代办窗口代为收件"
+
+# The first sample drew its notes from the main random stream, prefix by prefix. Those
+# draws are repeated (and discarded) so that every other generated value stays exactly as
+# published: only the notes changed.
+LEGACY_CODES = (
+    "YL-001 YL-002 YL-003 YL-004 YB-001 YB-002 YB-003 YB-004 MZ-001 MZ-002 MZ-003 JZ-001 JZ-002 JZ-003 "
+    "JZ-004 JZ-005 WJ-001 WJ-002 WJ-003 WJ-004 JY-001 JY-002 JY-003 JY-004 TY-001 TY-002 TY-003 LN-001 "
+    "LN-002 LN-003 CJ-001 CJ-002 CJ-003 HN-001 HN-002 HN-003 HN-004 FL-001 FL-002 FL-003 ZM-001 ZM-002 "
+    "JF-001 JF-002 JF-003 JF-004 TS-001 TS-002"
+).split()
+# per prefix, whether each old note's text named a proxy person (帮办代办员 or 上门)
+LEGACY_NOTE_PROXY = {"YL": (True, True), "YB": (True, False), "MZ": (False,), "JZ": (False, False),
+                     "WJ": (False,), "JY": (False,), "TY": (False,), "LN": (True, False), "CJ": (True, False),
+                     "HN": (False,), "FL": (False,), "ZM": (False,), "JF": (False,), "TS": (False,)}
 
 PARTNER_ITEM_POOL = ("JF-001", "JF-002", "JF-003", "JF-004", "YB-002", "YL-004")
 PARTNER_HOURS = (
@@ -251,20 +295,41 @@ def resolve(item_sets: dict[str, list[str]], items: dict) -> list[str]:
     return codes + [c for c in items.get("add", []) if c not in codes]
 
 
-def make_local_notes(rng, codes, staff, town, added) -> dict[str, dict]:
+def _legacy_note_draws(rng, codes, staff, added) -> None:
+    """Repeat the first sample's note draws on the main stream (see LEGACY_CODES)."""
+    codes = [c for c in codes if c in LEGACY_CODES]
     windows = {p["window"] for p in staff}
     proxies = [p["name"] for p in staff if p["role"] in ("帮办代办员", "网格员")]
     count = rng.choice((2, 3))
     chosen = list(added[:1])
     pool = [c for c in codes if c not in chosen]
     chosen += rng.sample(pool, count - len(chosen))
+    for code in sorted(chosen, key=codes.index):
+        prefix = code.split("-")[0]
+        text_proxy = False  # the added-item note named no proxy person
+        if code not in added:
+            text_proxy = rng.choice(LEGACY_NOTE_PROXY[prefix])  # same draw as choosing among the old texts
+        if prefix in ("YL", "YB") and "社保医保窗口" in windows:
+            window = "社保医保窗口"
+        elif prefix in ("JF", "ZM", "JY", "WJ", "TY"):
+            window = "综合窗口"
+        else:
+            window = rng.choice(sorted(windows & {"综合窗口", "帮办代办窗口"}))
+        if window != "综合窗口" or text_proxy:
+            rng.choice(proxies)
+
+
+def make_local_notes(rng, codes, staff, town, added) -> dict[str, dict]:
+    """Two or three notes per station, each on an item it was written for."""
+    windows = {p["window"] for p in staff}
+    proxies = [p["name"] for p in staff if p["role"] in ("帮办代办员", "网格员")]
+    chosen = list(added[:1])
+    pool = [c for c in codes if c in NOTES and c not in chosen]
+    chosen += rng.sample(pool, rng.choice((2, 3)) - len(chosen))
     notes: dict[str, dict] = {}
     for code in sorted(chosen, key=codes.index):
         prefix = code.split("-")[0]
-        if code in added:
-            text = "本社区辖区内仍有农户承包耕地，在帮办代办窗口代为收件"
-        else:
-            text = rng.choice(NOTES.get(prefix, [GENERIC_NOTE])).format(town=town)
+        text = ADDED_NOTE if code in added else rng.choice(NOTES[code]).format(town=town)
         if prefix in ("YL", "YB") and "社保医保窗口" in windows:
             window = "社保医保窗口"
         elif prefix in ("JF", "ZM", "JY", "WJ", "TY"):
@@ -484,6 +549,11 @@ def build(towns, villages, item_sets, *, districts: dict[str, str] | None = None
             gaps = {rng.choices(keys, weights)[0] for _ in range(rng.choice((1, 1, 2)))}
             for k in gaps:
                 checklist[k] = False
+        hours = make_hours(rng, duty)
+        complaint_box = rng.choice(COMPLAINT_BOXES)
+        _legacy_note_draws(rng, codes, staff, added)
+        # each station's notes from their own stream: adding an item or a note changes no other value
+        notes = make_local_notes(random.Random(f"{SEED}:{row['code']}"), codes, staff, town, added)
         stations.append(
             {
                 "town_code": row["parent_code"],
@@ -494,11 +564,11 @@ def build(towns, villages, item_sets, *, districts: dict[str, str] | None = None
                 "kind": kind,
                 "address": f"{district}{town}{place}{address_tail}",
                 "phone": phone,
-                "hours": make_hours(rng, duty),
+                "hours": hours,
                 "staff": staff,
-                "complaint_box": rng.choice(COMPLAINT_BOXES),
+                "complaint_box": complaint_box,
                 "items": items,
-                "local_notes": make_local_notes(rng, codes, staff, town, added),
+                "local_notes": notes,
                 "partners": (
                     [make_partner(rng, row, town, codes, phones, partner_names, district)]
                     if i in partner_idx else []

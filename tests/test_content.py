@@ -1,0 +1,113 @@
+"""The sample catalogue as a policy officer reads it: legal limits with their basis, station
+notes that fit their item, the items Shandong village stations commonly offer."""
+import re
+
+import pytest
+
+from conftest import ROOT, guides
+from generator.model import Item
+from generator.validate import read_catalogue
+
+
+@pytest.fixture(scope="module")
+def sample():
+    cat, problems = read_catalogue(ROOT / "content")
+    assert cat is not None, "\n".join(map(str, problems.errors))
+    return cat, problems
+
+
+# ------------------------------------------------------------------ legal limits
+
+# a citation names a law, regulation or rule in 《》 and where in it the limit is set
+CITATION = re.compile(r"《[^》]+》.*(第[一二三四五六七八九十百]+条|关于.+的规定)")
+
+
+def test_every_legal_limit_shown_has_a_basis(sample):
+    cat, _ = sample
+    with_limit = [it for it in cat.items.values() if it.legal_limit_days is not None]
+    assert with_limit, "the sample shows at least the limits the law sets (法律援助法第四十三条)"
+    for it in with_limit:
+        assert it.legal_limit_basis and CITATION.search(it.legal_limit_basis), (it.code, it.legal_limit_basis)
+        # the promise keeps within the legal limit, counted in working days
+        ceiling = it.legal_limit_days if it.legal_limit_unit == "工作日" else it.legal_limit_days * 5 // 7
+        assert it.promised_limit_days <= ceiling, it.code
+    for it in cat.items.values():
+        if it.legal_limit_days is None:
+            assert it.legal_limit_basis is None, it.code
+
+
+def test_legal_aid_limit_is_the_laws_seven_days(sample):
+    cat, _ = sample
+    fl = cat.items["FL-001"]
+    assert (fl.legal_limit_days, fl.legal_limit_unit, fl.legal_limit_text) == (7, "日", "7 日")
+    assert "法律援助法" in fl.legal_limit_basis and "第四十三条" in fl.legal_limit_basis
+
+
+def test_a_legal_limit_without_basis_is_an_error_naming_the_field(mini):
+    path = mini / "items/LN-001.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("promised_limit_days: 0", "legal_limit_days: 10\npromised_limit_days: 0"),
+                    encoding="utf-8")
+    r = guides("check", "--content", mini)
+    assert r.returncode == 1
+    line = text.splitlines().index("promised_limit_days: 0") + 1
+    assert re.search(rf"^{re.escape(str(path))}:{line}: 法定办结时限 \(legal_limit_days\): .*legal_limit_basis",
+                     r.stderr, re.M), r.stderr
+
+
+# ------------------------------------------------------------------ station notes
+
+
+def note_warnings(problems):
+    return [p for p in problems.warnings if ".note)" in p.field]
+
+
+def test_no_station_note_contradicts_its_item(sample):
+    cat, problems = sample
+    assert note_warnings(problems) == []
+    notes = [(code, st.local_notes[code].note) for st in cat.stations.values() for code in st.local_notes]
+    assert len(notes) >= 296 * 2
+    for code, note in notes:
+        item = cat.items[code]
+        if "上门" in note:
+            assert item.proxy.home_visit, (code, note)
+        # only the police issue 无犯罪记录证明; a station never issues it on the spot
+        if "无犯罪记录" in item.name:
+            assert "当场" not in note and "派出所" in note, note
+        if item.case_type == "承诺件":
+            assert not re.search(r"当场(出具|办结|办理)|即办", note), (code, note)
+        if "缴费" in note or "现金" in note:
+            assert item.category == "水电气暖费用收缴" or "缴费" in item.name, (code, note)
+        if "殡仪馆" in note or "去世" in note:
+            assert item.code in ("MZ-002", "YL-003"), (code, note)
+        assert "每月5日前" not in note
+
+
+@pytest.mark.parametrize("note,warned", [
+    ("开具证明前由网格员核实情况，核实无误当场出具", "当场出具"),
+    ("每月5日前集中报送城东街道便民服务中心", "约 22 个工作日"),
+    ("材料每周一由帮办代办员送城东街道便民服务中心", "约 5 个工作日"),
+])
+def test_check_warns_when_a_note_promises_less_than_its_item(mini, note, warned):
+    # JZ-001 in the fixture is a 承诺件 promised in 20 working days; give it 5
+    item = mini / "items/JZ-001.yaml"
+    item.write_text(item.read_text(encoding="utf-8").replace("promised_limit_days: 20", "promised_limit_days: 5"),
+                    encoding="utf-8")
+    station = mini / "stations/370304001/370304001200.yaml"
+    text = station.read_text(encoding="utf-8")
+    station.write_text(text.replace("note: 每周二上午镇民政办到站集中受理", f"note: {note}"), encoding="utf-8")
+    r = guides("check", "--content", mini)
+    assert r.returncode == 0, r.stderr  # a warning, not an error
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if "每周二上午镇民政办到站集中受理" in l)
+    hits = [l for l in r.stderr.splitlines()
+            if l.startswith(f"{station}:{line}: 警告：事项本站说明.JZ-001.本站说明 (local_notes.JZ-001.note): ")]
+    assert hits and warned in hits[0], r.stderr
+
+
+def test_a_batching_note_on_an_item_done_on_the_spot_is_warned(mini):
+    station = mini / "stations/370304001/370304001200.yaml"
+    text = station.read_text(encoding="utf-8")
+    text = text.replace("  JZ-001: {", "  LN-001: {note: 材料每周一、周四集中报送镇便民服务中心}\n  JZ-001: {")
+    station.write_text(text, encoding="utf-8")
+    r = guides("check", "--content", mini)
+    assert "local_notes.LN-001.note" in r.stderr and "是即办件，应当场办结" in r.stderr, r.stderr
