@@ -104,6 +104,23 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+# What a command that stopped on a file-system error (disk full, read-only disk) leaves behind.
+_AFTER_OS_ERROR = {
+    "build": "已发布的网站未改动。",
+    "print": "已有的打印文件未改动（写了一半的文件已删除）。",
+    "serve": "预览中的网站未改动。",
+    "check": "",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except OSError as e:  # e.g. disk full while writing: a message, not a traceback
+        from .problems import os_message
+
+        # a write that fails half-way names no file: name the directory the command writes to
+        where = e.filename or getattr(args, "out", None) or getattr(args, "site", None) or args.content
+        print(os_message(e, _AFTER_OS_ERROR.get(args.command, ""), where=where), file=sys.stderr)
+        return 1

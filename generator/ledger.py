@@ -10,6 +10,7 @@ commits them with the content change.
 """
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -95,7 +96,7 @@ def record(content: Path, cat: Catalogue, pages: list[Page], engine, site: Path)
     text = _HEADER + "".join(u + "\n" for u in urls)
     path = content / LEDGER
     if not path.exists() or path.read_text(encoding="utf-8") != text:
-        path.write_text(text, encoding="utf-8")
+        _replace(path, text)
     redirects = [(("/" + p.path), "/" + p.target) for p in pages if p.kind == "redirect"]
     target = site / "_redirects"
     target.unlink(missing_ok=True)  # a new file: the staging directory shares inodes with the live site
@@ -114,4 +115,18 @@ def update_netlify(path: Path, redirects: list[tuple[str, str]]) -> None:
     pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.S)
     new = pattern.sub(lambda m: "\n".join(block), text) if pattern.search(text) else text.rstrip() + "\n\n" + "\n".join(block) + "\n"
     if new != text:
-        path.write_text(new, encoding="utf-8")
+        _replace(path, new)
+
+
+def _replace(path: Path, text: str) -> None:
+    """Write a whole new file, then rename it over the old one: a full disk or a kill half-way
+    must never leave the ledger (the administrator's record) truncated."""
+    tmp = path.with_name(f".{path.name}.part")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException as e:
+        tmp.unlink(missing_ok=True)
+        if isinstance(e, OSError) and not e.filename:
+            e.filename = str(path)  # a failed write names no file: the message should
+        raise

@@ -58,3 +58,50 @@ class ContentError(Exception):
     def __init__(self, problems: Problems):
         super().__init__(f"{len(problems.errors)} 个错误")
         self.problems = problems
+
+
+# strerror is English (the C library's words): the errors an administrator may meet, in Chinese.
+_ERRNO = {
+    "ENOSPC": "磁盘空间不足（ENOSPC）",
+    "EDQUOT": "磁盘配额已用完（EDQUOT）",
+    "EACCES": "没有权限（EACCES）",
+    "EPERM": "操作不被允许（EPERM）",
+    "ENOENT": "文件或文件夹不存在（ENOENT）",
+    "EROFS": "磁盘是只读的（EROFS）",
+    "EIO": "磁盘读写出错（EIO）：请检查磁盘",
+    "EISDIR": "这是文件夹，不是文件（EISDIR）",
+    "ENOTDIR": "路径中有一部分不是文件夹（ENOTDIR）",
+    "ELOOP": "符号链接形成循环（ELOOP）",
+    "ENAMETOOLONG": "文件名过长（ENAMETOOLONG）",
+    "EMFILE": "打开的文件过多（EMFILE）",
+    "ENFILE": "系统打开的文件过多（ENFILE）",
+    "EFBIG": "文件过大（EFBIG）",
+    "ENOMEM": "内存不足（ENOMEM）",
+    "EBUSY": "文件或设备正被占用（EBUSY）",
+    "ETXTBSY": "文件正被占用（ETXTBSY）",
+    "EEXIST": "文件已存在（EEXIST）",
+    "ENOTEMPTY": "文件夹不是空的（ENOTEMPTY）",
+    "EXDEV": "不能跨磁盘移动（EXDEV）：网站目录和输出目录应在同一个磁盘上",
+    "EAGAIN": "资源暂时不可用（EAGAIN）",
+    "EINVAL": "参数无效（EINVAL）",
+}
+
+
+def os_reason(e: OSError) -> str:
+    """What went wrong, in Chinese, from the error number (never the English strerror alone)."""
+    import errno
+
+    name = errno.errorcode.get(e.errno or 0, "")
+    if name in _ERRNO:
+        return _ERRNO[name]
+    return f"系统错误 {name or e.errno}（{e.strerror or e}）"
+
+
+def os_message(e: OSError, after: str = "", where=None) -> str:
+    """`path: 无法写入：reason。after` for an OSError that stopped a command."""
+    import errno
+
+    where = e.filename or e.filename2 or where
+    what = "无法写入" if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG) else "文件操作失败"
+    hint = "请清理磁盘空间后重新运行。" if e.errno in (errno.ENOSPC, errno.EDQUOT) else ""
+    return f"{str(where) + ': ' if where else ''}{what}：{os_reason(e)}。{hint}{after}"

@@ -128,7 +128,13 @@ def _snapshot(paths: list[Path]) -> dict[Path, float]:
 
 
 def _rebuild(content: Path, out: Path, config: Path) -> bool:
-    result = build(content, out, config_file=config, quiet=True)
+    try:
+        result = build(content, out, config_file=config, quiet=True)
+    except OSError as e:  # disk full: say so and keep serving the last good version
+        from .problems import os_message
+
+        print(os_message(e, "预览仍显示上一次成功的版本"), file=sys.stderr, flush=True)
+        return False
     result.problems.print()
     if result.ok:
         print(f"已更新：写入 {result.pages_written} 页，{result.seconds:.1f} 秒；{summary(result.report)}", flush=True)
