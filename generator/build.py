@@ -89,7 +89,7 @@ class Progress:
 def code_version(engine: Engine) -> str:
     """Digest of everything besides content that shapes the output: a change rebuilds all."""
     h = hashlib.sha256(engine.versions().encode())
-    h.update(f"jieba {version('jieba')} lunr {version('lunr')} segno {version('segno')}".encode())
+    h.update(f"jieba {version('jieba')} lunr {version('lunr')} zxing-cpp {version('zxing-cpp')}".encode())
     files = sorted(p for p in GENERATOR_DIR.rglob("*") if p.suffix in (".py", ".html", ".js", ".css"))
     for p in [*files, *engine.fingerprint_inputs()]:
         h.update(str(p.name).encode())
