@@ -60,6 +60,18 @@ def _serve(args) -> int:
     return serve(args.content, args.out, args.config, host=args.host, port=args.port)
 
 
+def _export(args) -> int:
+    from .workbook import run_export
+
+    return run_export(args.content, args.file, args.town)
+
+
+def _import(args) -> int:
+    from .workbook import run_import
+
+    return run_import(args.file, args.content)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="guides", description="村（社区）便民服务站办事指南发布工具")
     sub = p.add_subparsers(dest="command", required=True)
@@ -86,6 +98,17 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
     s.set_defaults(run=_serve)
+
+    ex = sub.add_parser("export", aliases=["export-xlsx"], help="导出事项目录和服务站信息为 Excel 工作簿（.xlsx）")
+    ex.add_argument("file", type=Path, metavar="FILE.xlsx")
+    ex.add_argument("--town", metavar="CODE", help="只导出这个镇（街道）的服务站（9 位代码）")
+    content_arg(ex)
+    ex.set_defaults(run=_export)
+
+    im = sub.add_parser("import", aliases=["import-xlsx"], help="从 Excel 工作簿导入：检查通过后只改写有变化的记录")
+    im.add_argument("file", type=Path, metavar="FILE.xlsx")
+    content_arg(im)
+    im.set_defaults(run=_import)
 
     pr = sub.add_parser("print", help="生成服务站公示材料 PDF、二维码海报和离线副本")
     pr.add_argument("codes", nargs="*", metavar="CODE", help="服务站（村、社区）区划代码")

@@ -1,0 +1,1138 @@
+"""`guides export` / `guides import`: the catalogue as an Excel workbook an administrator recognises.
+
+The sheets and columns are derived from the model (generator/model.py), never listed
+here: a record type (事项, 服务站) is one sheet, one row per record; a nested record
+(网上办理, 办公时间, 六有一能 ...) becomes columns headed `父.子` (the same labels as
+the error messages); a list of records (申请材料, 工作人员 ...) or a dict of records
+(事项本站说明) becomes its own sheet linked by the record's code; a list of values
+(受理条件, 俗称) is one cell, one value a line. Headers are the fields' Chinese titles.
+
+Import builds the same raw records the YAML loader gives and runs the same
+validation as `guides check` (generator.validate), each value located at its cell;
+only records whose meaning changed are written back, with ruamel.yaml so that the
+files keep their comments, quotes and key order.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import re
+import types
+import typing
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from .load import RawContent, Source, display, load
+from .model import Item, Station, _inner_model
+from .problems import Problems
+from .validate import Catalogue, read_catalogue, validate
+
+YES, NO = "是", "否"
+ABOUT = "说明"
+OFFERS = "服务站可办事项"
+SCOPE_LABEL = "导出范围"
+DISTRICT_SCOPE = "全区"
+MAX_ROWS = 50_000  # a city of ~3,000 stations with their staff stays far below; a pasted dump does not
+MAX_WIDTH = 60
+ROOTS = ((Item, "事项", "items"), (Station, "服务站", "stations"))
+_NONE = type(None)
+
+
+# ----------------------------------------------------------------- sheets from the model
+
+
+@dataclass
+class Column:
+    path: tuple[str, ...]  # field names inside the sheet's record
+    header: str
+    kind: str  # text | int | bool | date | choice | lines | yaml
+    choices: tuple = ()
+    nullable: bool = False
+    bounds: tuple = (None, None)  # (ge, le) for integers
+    key: bool = False  # the record code column of a root sheet
+
+
+@dataclass
+class Sheet:
+    title: str
+    model: type[BaseModel]
+    field: tuple[str, ...]  # path of the list/dict field in the root record ('' for a root sheet)
+    columns: list[Column]
+    code_header: str  # header of the root record's code (first column of every sheet)
+    dict_key: str | None = None  # header of the key column for a dict of records
+    children: list[Sheet] = field(default_factory=list)
+    union_scalar: Column | None = None  # a field that is a value OR a list of records (收费情况)
+
+
+def _args(annotation) -> tuple:
+    return typing.get_args(annotation) if typing.get_origin(annotation) in (typing.Union, types.UnionType) else ()
+
+
+def _shape(annotation) -> tuple[str, object, bool]:
+    """(kind, detail, nullable) of an annotation; kind one of model, models, dictmodels, union, lines, scalar."""
+    nullable = False
+    branches = _args(annotation)
+    if branches:
+        nullable = _NONE in branches
+        branches = tuple(b for b in branches if b is not _NONE)
+        if len(branches) == 1:
+            annotation = branches[0]
+        else:
+            return "union", branches, nullable
+    origin = typing.get_origin(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "model", annotation, nullable
+    if origin is list:
+        (inner,) = typing.get_args(annotation)
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            return "models", inner, nullable
+        return "lines", _scalar(inner), nullable
+    if origin is dict:
+        _, inner = typing.get_args(annotation)
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            return "dictmodels", inner, nullable
+        return "scalar", ("yaml", ()), nullable
+    return "scalar", _scalar(annotation), nullable
+
+
+def _scalar(annotation) -> tuple[str, tuple]:
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) is typing.Literal:
+        return "choice", tuple(typing.get_args(annotation))
+    branches = tuple(b for b in _args(annotation) if b is not _NONE)
+    if branches and all(typing.get_origin(b) is typing.Literal for b in branches):
+        return "choice", tuple(v for b in branches for v in typing.get_args(b))
+    if annotation is bool:
+        return "bool", ()
+    if annotation is int:
+        return "int", ()
+    if annotation is dt.date:
+        return "date", ()
+    if annotation is str:
+        return "text", ()
+    return "yaml", ()
+
+
+def _bounds(info) -> tuple:
+    ge = le = None
+    for m in info.metadata:
+        ge = getattr(m, "ge", ge)
+        le = getattr(m, "le", le)
+    return ge, le
+
+
+def _sheet(model, title, field_path, code_header, dict_key=None, taken=None) -> Sheet:
+    taken = taken if taken is not None else set()
+    taken.add(title)
+    sheet = Sheet(title, model, field_path, [], code_header, dict_key)
+    _columns(sheet, model, (), "", taken)
+    return sheet
+
+
+def _columns(sheet: Sheet, model, prefix: tuple, header_prefix: str, taken: set) -> None:
+    for name, info in model.model_fields.items():
+        path = prefix + (name,)
+        title = header_prefix + (info.title or name)
+        kind, detail, nullable = _shape(info.annotation)
+        if kind == "model":
+            _columns(sheet, detail, path, title + ".", taken)
+        elif kind in ("models", "dictmodels"):
+            if sheet.field:  # a list inside a list: not in the model today; one YAML cell keeps it lossless
+                sheet.columns.append(Column(path, title, "yaml", nullable=nullable))
+                continue
+            child_title = title if title not in taken else f"{sheet.title}.{title}"
+            child = _sheet(detail, child_title[:31], path, sheet.code_header,
+                           "编码" if kind == "dictmodels" else None, taken)
+            sheet.children.append(child)
+        elif kind == "union":
+            lists = [b for b in detail if typing.get_origin(b) is list]
+            values = [b for b in detail if typing.get_origin(b) is not list]
+            if len(lists) == 1 and values and not sheet.field:
+                _, inner, _ = _shape(lists[0])
+                scalar_kind, choices = _scalar(typing.Union[tuple(values)] if len(values) > 1 else values[0])
+                col = Column(path, title, scalar_kind, choices, nullable=True)
+                sheet.columns.append(col)
+                child_title = title if title not in taken else f"{sheet.title}.{title}"
+                child = _sheet(inner, child_title[:31], path, sheet.code_header, None, taken)
+                child.union_scalar = col
+                sheet.children.append(child)
+            else:
+                sheet.columns.append(Column(path, title, "yaml", nullable=nullable))
+        else:
+            scalar_kind, choices = detail
+            col = Column(path, title, "lines" if kind == "lines" else scalar_kind, choices, nullable,
+                         _bounds(info), key=(not sheet.field and path == ("code",)))
+            if kind == "lines":
+                col.choices = choices  # element kind kept in choices[0] is not needed: elements are text
+            sheet.columns.append(col)
+
+
+def sheets() -> list[Sheet]:
+    """Every record sheet, derived from the model now (the model may change between runs)."""
+    taken = {ABOUT, OFFERS}
+    out = []
+    for model, title, _ in ROOTS:
+        out.append(_sheet(model, title, (), model.model_fields["code"].title, None, taken))
+    return out
+
+
+def _all(sheet: Sheet):
+    yield sheet
+    for child in sheet.children:
+        yield from _all(child)
+
+
+# ------------------------------------------------------------------------ export
+
+
+def _get(record, path):
+    for name in path:
+        if record is None:
+            return None
+        record = getattr(record, name)
+    return record
+
+
+def _cell_value(col: Column, value):
+    if value is None:
+        return None
+    if col.kind == "bool":
+        return YES if value else NO
+    if col.kind == "lines":
+        return "\n".join(str(v) for v in value) if value else None
+    if col.kind == "yaml":
+        return _yaml_text(value)
+    if isinstance(value, list):  # the list branch of a union column: its rows are in the child sheet
+        return None
+    return value
+
+
+def _yaml_text(value) -> str:
+    from ruamel.yaml import YAML
+
+    y = YAML(typ="safe", pure=True)
+    y.default_flow_style = True
+    y.width = 4096
+    s = io.StringIO()
+    y.dump(value.model_dump(mode="json") if isinstance(value, BaseModel) else _plain(value), s)
+    return s.getvalue().strip()
+
+
+def _plain(value):
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _display_width(value) -> int:
+    if value is None:
+        return 0
+    text = value.isoformat() if isinstance(value, dt.date) else str(value)
+    return max((sum(2 if ord(c) > 0x2E7F else 1 for c in line) for line in text.split("\n")), default=0)
+
+
+def export_workbook(catalogue: Catalogue, path: Path, town: str | None = None) -> dict[str, int]:
+    """Write the catalogue (or one town's stations) as an .xlsx workbook; returns rows per sheet."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook()
+    about = wb.active
+    about.title = ABOUT
+    specs = sheets()
+    records = {
+        "事项": [] if town else list(catalogue.items.values()),
+        "服务站": [s for c, s in catalogue.stations.items() if not town or c[:9] == town],
+    }
+    scope = town or DISTRICT_SCOPE
+    _write_about(about, catalogue, scope, specs)
+    bold = Font(bold=True)
+    head_fill = PatternFill("solid", fgColor="DDEBF7")
+    wrap = Alignment(wrap_text=True, vertical="top")
+    lists_sheet = None
+    counts: dict[str, int] = {}
+    for root in specs:
+        if town and root.model is Item:
+            continue  # a town's workbook carries its stations only; the catalogue is the district's
+        for sheet in _all(root):
+            ws = wb.create_sheet(sheet.title)
+            headers = [sheet.code_header] if sheet.field else []
+            if sheet.dict_key:
+                headers.append(sheet.dict_key)
+            headers += [c.header for c in sheet.columns]
+            ws.append(headers)
+            widths = [_display_width(h) for h in headers]
+            rows = 0
+            for record in records[root.title]:
+                for key, element in _elements(record, sheet):
+                    values = [record.code] if sheet.field else []
+                    if sheet.dict_key:
+                        values.append(key)
+                    values += [_cell_value(c, _get(element, c.path)) for c in sheet.columns]
+                    ws.append(values)
+                    rows += 1
+                    for i, v in enumerate(values):
+                        widths[i] = max(widths[i], _display_width(v))
+            counts[sheet.title] = rows
+            last = rows + 1
+            offset = len(headers) - len(sheet.columns)
+            for i, col in enumerate(sheet.columns):
+                letter = _letter(offset + i + 1)
+                fmt = {"date": "yyyy-mm-dd", "int": "0"}.get(col.kind, "@")
+                for (cell,) in ws.iter_rows(min_row=2, max_row=last, min_col=offset + i + 1, max_col=offset + i + 1):
+                    cell.number_format = fmt
+                    if col.kind in ("lines", "text", "yaml"):
+                        cell.alignment = wrap
+                dv = None
+                if col.kind in ("bool", "choice"):
+                    choices = (YES, NO) if col.kind == "bool" else col.choices
+                    formula = '"' + ",".join(map(str, choices)) + '"'
+                    if len(formula) > 250 or any("," in str(c) for c in choices):
+                        lists_sheet = lists_sheet or _lists_sheet(wb)
+                        formula = _list_range(lists_sheet, choices)
+                    dv = DataValidation(type="list", formula1=formula, allow_blank=col.nullable or col.kind == "bool")
+                    dv.error, dv.errorTitle = "请从下拉列表中选择", "取值无效"
+                elif col.kind == "int":
+                    ge, le = col.bounds
+                    dv = DataValidation(type="whole", operator="between",
+                                        formula1=str(ge if ge is not None else -(10**9)),
+                                        formula2=str(le if le is not None else 10**9))
+                    dv.error, dv.errorTitle = "请填写范围内的整数", "应为整数"
+                elif col.kind == "date":
+                    dv = DataValidation(type="date", operator="greaterThan", formula1="1")
+                    dv.error, dv.errorTitle = "请填写日期，例如 2026-11-20", "应为日期"
+                if dv is not None:
+                    dv.showErrorMessage = True
+                    dv.add(f"{letter}2:{letter}{max(last, 2) + 1000}")
+                    ws.add_data_validation(dv)
+            for i, w in enumerate(widths):
+                ws.column_dimensions[_letter(i + 1)].width = min(MAX_WIDTH, max(8, w + 2))
+            for cell in ws[1]:
+                cell.font, cell.fill = bold, head_fill
+                cell.alignment = Alignment(wrap_text=True, vertical="center")
+            ws.freeze_panes = "B2"
+    _write_offers(wb.create_sheet(OFFERS), catalogue, records["服务站"], bold, head_fill)
+    counts[OFFERS] = len(records["服务站"])
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    wb.save(tmp)
+    os.replace(tmp, path)
+    return counts
+
+
+def _elements(record, sheet: Sheet):
+    """(dict key, element) of a sheet's rows for one record: the record itself for a root sheet."""
+    if not sheet.field:
+        yield None, record
+        return
+    value = _get(record, sheet.field)
+    if isinstance(value, dict):
+        yield from value.items()
+    elif isinstance(value, list):
+        for element in value:
+            yield None, element
+
+
+def _letter(n: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(n)
+
+
+def _lists_sheet(wb):
+    ws = wb.create_sheet("选项")
+    ws.sheet_state = "hidden"
+    return ws
+
+
+def _list_range(ws, choices) -> str:
+    col = ws.max_column + 1 if ws.max_row > 1 or ws["A1"].value is not None else 1
+    for i, c in enumerate(choices, start=1):
+        ws.cell(row=i, column=col, value=str(c))
+    letter = _letter(col)
+    return f"'{ws.title}'!${letter}$1:${letter}${len(choices)}"
+
+
+def _write_about(ws, cat: Catalogue, scope: str, specs: list[Sheet]) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    town = f"{scope} {cat.town_name(scope)}" if scope != DISTRICT_SCOPE else DISTRICT_SCOPE
+    lines = [
+        (f"{cat.district.city}{cat.district.name}村（社区）便民服务事项目录与服务站信息", None),
+        (SCOPE_LABEL, town),
+        ("导出日期", dt.date.today().isoformat()),
+        ("", None),
+        ("怎样修改", "直接修改各工作表的单元格，保存为 .xlsx，然后运行：guides import 本文件.xlsx"),
+        ("", "第 1 行是表头（字段名称），请勿修改；“是/否”、类型等列可从下拉列表选择。"),
+        ("", "多个值（如受理条件、俗称、办公时间段）写在同一单元格中，每行一个（Alt+Enter 换行）。"),
+        ("", "申请材料、工作人员等写在各自的工作表中，第 1 列是所属事项或服务站的编码；每行一条，顺序即显示顺序。"),
+        ("", f"“{OFFERS}”表由“服务站”表的“可办事项”各列得出，仅供查看：要改可办事项，请改“服务站”表。"),
+        ("", "不要合并单元格，不要填写公式；工作簿中没有的记录不会被删除（停用请按管理员手册办理）。"),
+        ("", "导入前会按 guides check 的全部规则检查；有任何错误都不会写入，错误会指出工作表、单元格和字段。"),
+    ]
+    if scope != DISTRICT_SCOPE:
+        lines.append(("", "本工作簿只含本镇（街道）的服务站；导入时只能修改本镇（街道）的服务站。"))
+    for a, b in lines:
+        ws.append([a, b])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.column_dimensions["A"].width = 14
+    ws.column_dimensions["B"].width = 110
+    for row in ws.iter_rows(min_row=2):
+        row[0].font = Font(bold=True)
+        row[1].alignment = Alignment(wrap_text=True)
+
+
+def _write_offers(ws, cat: Catalogue, stations: list[Station], bold, fill) -> None:
+    from openpyxl.styles import Alignment
+
+    codes = list(cat.items)
+    ws.append([Station.model_fields["code"].title, Station.model_fields["name"].title] + codes)
+    ws.append(["", Item.model_fields["name"].title] + [cat.items[c].name for c in codes])
+    for st in stations:
+        offered = set(cat.offers[st.code])
+        ws.append([st.code, st.name] + ["✓" if c in offered else None for c in codes])
+    for row in ws.iter_rows(min_row=1, max_row=2):
+        for cell in row:
+            cell.font, cell.fill = bold, fill
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[2].height = 90
+    ws.column_dimensions["A"].width = 16
+    ws.column_dimensions["B"].width = 26
+    for i in range(len(codes)):
+        ws.column_dimensions[_letter(i + 3)].width = 9
+    ws.freeze_panes = "C3"
+    ws.protection.sheet = True  # derived: Excel and LibreOffice warn before an edit (no password)
+
+
+# ------------------------------------------------------------------------ import
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    where: str  # FILE.xlsx:工作表!B7 (or a content file:line for a record not in the workbook)
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.field}: {self.message}" if self.field else f"{self.where}: {self.message}"
+
+
+@dataclass
+class ImportResult:
+    ok: bool
+    problems: list[CellProblem]
+    written: list[str] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    not_in_workbook: int = 0
+    warnings: int = 0
+    scope: str = DISTRICT_SCOPE
+
+
+@dataclass
+class _Record:
+    data: dict
+    cells: list[str]  # index -> 'Sheet!B7'; Source.lines maps a location to an index here
+    lines: dict[tuple, int]
+    row_cell: str
+
+    def locate(self, loc: tuple, cell: str) -> None:
+        self.cells.append(cell)
+        self.lines[loc] = len(self.cells) - 1
+
+
+class _Reader:
+    def __init__(self, path: Path):
+        self.path = path
+        self.name = display(path)
+        self.problems: list[CellProblem] = []
+
+    def error(self, where: str, field: str, message: str) -> None:
+        self.problems.append(CellProblem(f"{self.name}:{where}" if where else self.name, field, message))
+
+
+def _sniff(path: Path, reader: _Reader) -> bool:
+    """Is it an .xlsx at all? A clear word for the usual wrong files before openpyxl sees them."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+            size = os.fstat(f.fileno()).st_size
+    except FileNotFoundError:
+        reader.error("", "", "文件不存在")
+        return False
+    except OSError as e:
+        reader.error("", "", f"无法读取文件：{e.strerror}")
+        return False
+    if size == 0:
+        reader.error("", "", "文件为空")
+        return False
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        raw = path.read_bytes()
+        if "EncryptionInfo".encode("utf-16-le") in raw:
+            reader.error("", "", "工作簿设置了打开密码（已加密），无法读取：请在 Excel 中“文件→信息→保护工作簿→用密码进行加密”清除密码后另存，再导入")
+        else:
+            reader.error("", "", "这是旧版 Excel 97-2003 工作簿（.xls），不是 .xlsx：请在 Excel 或 WPS 中“另存为”Excel 工作簿（*.xlsx）后再导入")
+        return False
+    if not head.startswith(b"PK\x03\x04"):
+        text = path.read_bytes()[:4096]
+        looks = "文本文件（可能是 CSV 改了扩展名）" if b"," in text or b"\t" in text or b"\n" in text else "未知格式"
+        reader.error("", "", f"不是 Excel 工作簿（.xlsx）：文件内容是{looks}。请在 Excel 或 WPS 中打开后“另存为”Excel 工作簿（*.xlsx）")
+        return False
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+    except zipfile.BadZipFile:
+        reader.error("", "", "文件已损坏（不是完整的 .xlsx 压缩包）：请重新保存或重新导出")
+        return False
+    if "xl/workbook.xml" not in names:
+        what = "Word 文档" if "word/document.xml" in names else "其他压缩包"
+        reader.error("", "", f"不是 Excel 工作簿（.xlsx）：看起来是{what}")
+        return False
+    return True
+
+
+def _open(path: Path, reader: _Reader):
+    from openpyxl import load_workbook
+
+    if not _sniff(path, reader):
+        return None
+    try:
+        quick = load_workbook(path, read_only=True)
+        try:
+            for ws in quick.worksheets:
+                rows = ws.max_row
+                if rows is None:  # no <dimension>: count, but never past the limit
+                    rows = 0
+                    for _ in ws.iter_rows(values_only=True):
+                        rows += 1
+                        if rows > MAX_ROWS:
+                            break
+                if rows > MAX_ROWS:
+                    reader.error(f"{ws.title}!1:{rows}", "", f"工作表有 {rows} 行，超过上限 {MAX_ROWS} 行：请删除多余的行"
+                                 "（可能误粘贴了其他数据，或整列填充到了表底）")
+        finally:
+            quick.close()
+        if reader.problems:
+            return None
+        return load_workbook(path, data_only=False)
+    except Exception as e:  # openpyxl raises many kinds for a damaged file; the administrator needs one sentence
+        reader.error("", "", f"无法读取工作簿（文件可能已损坏或不是 Excel 保存的 .xlsx）：{type(e).__name__}: {e}")
+        return None
+
+
+def _read_scope(wb, reader: _Reader) -> str | None:
+    if ABOUT not in wb.sheetnames:
+        return DISTRICT_SCOPE
+    ws = wb[ABOUT]
+    for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 20)):
+        if row and row[0].value == SCOPE_LABEL:
+            value = str(row[1].value or "").strip() if len(row) > 1 else ""
+            if value == DISTRICT_SCOPE:
+                return DISTRICT_SCOPE
+            m = re.match(r"^(\d{9})\b", value)
+            if m:
+                return m.group(1)
+            reader.error(f"{ABOUT}!{row[1].coordinate if len(row) > 1 else 'B' + str(row[0].row)}", SCOPE_LABEL,
+                         f"应为“{DISTRICT_SCOPE}”或 9 位镇（街道）代码，而不是“{value}”")
+            return None
+    return DISTRICT_SCOPE
+
+
+_EMPTY = object()
+
+
+def _convert(col: Column, cell, reader: _Reader, where: str):
+    """The raw value a cell means (as YAML would give it), or _EMPTY; a wrong type is an error here."""
+    value = cell.value
+    if cell.data_type == "f" or (isinstance(value, str) and value.startswith("=") and cell.data_type == "f"):
+        reader.error(where, col.header, f"单元格是公式（{value}），这里应填写值：请复制后“选择性粘贴→仅粘贴数值”")
+        return _EMPTY
+    if cell.data_type == "e":
+        reader.error(where, col.header, f"单元格是错误值（{value}）")
+        return _EMPTY
+    if value is None or (isinstance(value, str) and value == ""):
+        return _EMPTY
+    kind = col.kind
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip()
+        if text in (YES, "TRUE", "true", "True"):
+            return True
+        if text in (NO, "FALSE", "false", "False"):
+            return False
+        reader.error(where, col.header, f"应为“{YES}”或“{NO}”，而不是“{value}”")
+        return _EMPTY
+    if kind == "int":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str) and re.fullmatch(r"\s*[-+]?\d+\s*", value):
+            return int(value)
+        return value  # validation says 应为整数, located here
+    if kind == "date":
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                reader.error(where, col.header, f"应为日期，格式 YYYY-MM-DD，而不是“{value}”")
+                return _EMPTY
+        return value
+    if kind == "lines":
+        return [line for line in _text(value).replace("\r\n", "\n").split("\n") if line.strip()]
+    if kind == "yaml":
+        import yaml
+
+        try:
+            return yaml.safe_load(_text(value))
+        except yaml.YAMLError as e:
+            reader.error(where, col.header, f"格式错误：{e}")
+            return _EMPTY
+    return _text(value)
+
+
+def _text(value) -> str:
+    if isinstance(value, bool):
+        return YES if value else NO
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    return str(value)
+
+
+def _headers(ws, sheet: Sheet, reader: _Reader) -> dict[str, int] | None:
+    expected = ([sheet.code_header] if sheet.field else []) + ([sheet.dict_key] if sheet.dict_key else []) + [
+        c.header for c in sheet.columns]
+    found: dict[str, int] = {}
+    ok = True
+    for cell in ws[1] if ws.max_row >= 1 else ():
+        if cell.value is None:
+            continue
+        h = str(cell.value).strip()
+        if h in found:
+            reader.error(f"{ws.title}!{cell.coordinate}", h, f"表头重复（{_letter(found[h] + 1)}1 已有这一列）")
+            ok = False
+        elif h not in expected:
+            reader.error(f"{ws.title}!{cell.coordinate}", h, "未知的列（可能是表头写错了）：本列不会被导入，请改回导出时的表头或删除本列")
+            ok = False
+        found[h] = cell.column - 1
+    for h in expected:
+        if h not in found:
+            reader.error(f"{ws.title}!1:1", h, "缺少这一列（第 1 行是表头，请勿修改或删除）")
+            ok = False
+    return found if ok else None
+
+
+def _check_merged(ws, reader: _Reader) -> bool:
+    merged = list(ws.merged_cells.ranges)
+    for rng in merged:
+        reader.error(f"{ws.title}!{rng.coord}", "", "有合并的单元格：请取消合并（“合并后居中”→取消），每个单元格各填各的值")
+    return not merged
+
+
+def _read_sheets(wb, specs: list[Sheet], scope: str, reader: _Reader) -> dict[str, dict[str, _Record]]:
+    """Records by root sheet title, then by code, each with the cell of every value."""
+    out: dict[str, dict[str, _Record]] = {}
+    for root in specs:
+        if scope != DISTRICT_SCOPE and root.model is Item:
+            if root.title in wb.sheetnames:
+                reader.error(f"{root.title}!A1", "", "镇（街道）工作簿不能修改事项目录：请删除本表，事项请用全区工作簿修改")
+            continue
+        records: dict[str, _Record] = {}
+        out[root.title] = records
+        for sheet in _all(root):
+            if sheet.title not in wb.sheetnames:
+                reader.error("", "", f"缺少工作表“{sheet.title}”（请使用 guides export 导出的工作簿）")
+                continue
+            ws = wb[sheet.title]
+            if not _check_merged(ws, reader):
+                continue
+            heads = _headers(ws, sheet, reader)
+            if heads is None:
+                continue
+            _read_rows(ws, sheet, heads, records, reader)
+    return out
+
+
+def _read_rows(ws, sheet: Sheet, heads: dict[str, int], records: dict[str, _Record], reader: _Reader) -> None:
+    code_col = heads[sheet.code_header] if sheet.field else heads[next(c.header for c in sheet.columns if c.key)]
+    key_col = heads[sheet.dict_key] if sheet.dict_key else None
+    code_field = sheet.code_header
+    first_row: dict[str, int] = {}
+    for row in ws.iter_rows(min_row=2):
+        if not row or all(c.value is None or c.value == "" for c in row):
+            continue
+        width = len(row)
+
+        def cell_at(i):
+            return row[i] if i < width else ws.cell(row=row[0].row, column=i + 1)
+
+        code_cell = cell_at(code_col)
+        where = f"{ws.title}!{code_cell.coordinate}"
+        if code_cell.data_type == "f":
+            reader.error(where, code_field, f"单元格是公式（{code_cell.value}），这里应填写值")
+            continue
+        code = _text(code_cell.value).strip() if code_cell.value is not None else ""
+        if not code:
+            reader.error(where, code_field, "本行有内容但没有编码")
+            continue
+        if not sheet.field:
+            if code in records:
+                reader.error(where, code_field, f"编码“{code}”重复（第 {first_row[code]} 行已有）")
+                continue
+            first_row[code] = code_cell.row
+            rec = _Record({}, [], {}, where)
+            rec.locate((), where)
+            records[code] = rec
+            target, base = rec.data, ()
+        else:
+            rec = records.get(code)
+            if rec is None:
+                reader.error(where, code_field, f"编码“{code}”不在“{_root_title(sheet)}”表中")
+                continue
+            container_path = sheet.field
+            holder = rec.data
+            for name in container_path[:-1]:
+                holder = holder.setdefault(name, {})
+            last = container_path[-1]
+            if sheet.dict_key:
+                kcell = cell_at(key_col)
+                key = _text(kcell.value).strip() if kcell.value is not None else ""
+                kwhere = f"{ws.title}!{kcell.coordinate}"
+                if not key:
+                    reader.error(kwhere, sheet.dict_key, "本行有内容但没有编码")
+                    continue
+                container = holder.setdefault(last, {})
+                if not isinstance(container, dict) or key in container:
+                    reader.error(kwhere, sheet.dict_key, f"“{key}”重复")
+                    continue
+                container[key] = target = {}
+                base = container_path + (key,)
+                rec.locate(base, kwhere)
+            else:
+                container = holder.get(last)
+                if container is not None and not isinstance(container, list):
+                    col = sheet.union_scalar
+                    reader.error(rec.cells[rec.lines[col.path]] if col and col.path in rec.lines else rec.row_cell,
+                                 col.header if col else "", f"已在“{sheet.title}”表中逐条列出，这里应留空")
+                    continue
+                if container is None:
+                    container = holder[last] = []
+                container.append(target := {})
+                base = container_path + (len(container) - 1,)
+                rec.locate(base, where)
+        for col in sheet.columns:
+            if col.key:
+                target["code"] = code
+                rec.locate(("code",), where)
+                continue
+            cell = cell_at(heads[col.header])
+            cwhere = f"{ws.title}!{cell.coordinate}"
+            value = _convert(col, cell, reader, cwhere)
+            holder = target
+            for i, name in enumerate(col.path[:-1]):
+                if base + col.path[: i + 1] not in rec.lines:  # a nested record is found at its first column
+                    rec.locate(base + col.path[: i + 1], cwhere)
+                holder = holder.setdefault(name, {})
+            loc = base + col.path
+            rec.locate(loc, cwhere)
+            if value is _EMPTY:
+                if col.kind == "lines" and not col.nullable:
+                    holder[col.path[-1]] = []
+                continue
+            holder[col.path[-1]] = value
+
+
+def _root_title(sheet: Sheet) -> str:
+    for model, title, _ in ROOTS:
+        if model.model_fields["code"].title == sheet.code_header:
+            return title
+    return ""
+
+
+def _finish(records: dict[str, _Record], root: Sheet, reader: _Reader) -> None:
+    """Shape what rows cannot say: an empty nested record is absent; a union takes its rows or its value."""
+    for rec in records.values():
+        _drop_empty(rec.data, root.model)
+        for child in root.children:
+            name = child.field[-1]
+            holder = rec.data
+            for part in child.field[:-1]:
+                holder = holder.get(part, {})
+            info = _field_info(root.model, child.field)
+            if child.union_scalar is None and name not in holder and info is not None and info.is_required():
+                holder[name] = {} if child.dict_key else []
+
+
+def _get_plain(data: dict, path: tuple):
+    for name in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(name)
+    return data
+
+
+def _field_info(model, path: tuple):
+    info = None
+    for name in path:
+        if model is None or name not in model.model_fields:
+            return None
+        info = model.model_fields[name]
+        model = _inner_model(info.annotation)
+    return info
+
+
+def _drop_empty(data: dict, model) -> None:
+    """A nested record whose cells are all empty was absent (an optional one stays None)."""
+    for name, info in model.model_fields.items():
+        value = data.get(name)
+        kind, detail, nullable = _shape(info.annotation)
+        if kind == "model" and isinstance(value, dict):
+            _drop_empty(value, detail)
+            if not value:
+                if nullable or not info.is_required():
+                    del data[name]
+        elif kind in ("models",) and isinstance(value, list):
+            for v in value:
+                if isinstance(v, dict):
+                    _drop_empty(v, detail)
+        elif kind == "dictmodels" and isinstance(value, dict):
+            for v in value.values():
+                if isinstance(v, dict):
+                    _drop_empty(v, detail)
+
+
+def _check_offers(wb, cat: Catalogue, before: dict[str, list[str]], codes: list[str], reader: _Reader) -> None:
+    """The derived station × item sheet is for reading: a tick that agrees neither with the content
+    before the import nor with the stations' 可办事项 columns was an edit there, which would be lost."""
+    if OFFERS not in wb.sheetnames:
+        return
+    ws = wb[OFFERS]
+    header = [c.value for c in ws[1]]
+    wanted = set(codes)
+    for row in ws.iter_rows(min_row=3):
+        code = _text(row[0].value).strip() if row and row[0].value is not None else ""
+        if code not in wanted or code not in cat.offers:
+            continue
+        offered, was = set(cat.offers[code]), set(before.get(code, cat.offers[code]))
+        for cell in row[2:]:
+            item = header[cell.column - 1] if cell.column - 1 < len(header) else None
+            if item is None:
+                continue
+            ticked = cell.value not in (None, "")
+            if ticked != (item in offered) and ticked != (item in was):
+                reader.error(f"{OFFERS}!{cell.coordinate}", f"{item}", "本表由“服务站”表的“可办事项”各列得出，不能直接修改："
+                             "要增加或减少本站事项，请改“服务站”表的“可办事项.增加事项/减少事项”")
+
+
+_ASCII_LOC = re.compile(r" \([\w.\-]+\)$")
+
+
+def import_workbook(path: Path, content: Path) -> ImportResult:
+    path, content = Path(path), Path(content)
+    reader = _Reader(path)
+    wb = _open(path, reader)
+    if wb is None:
+        return ImportResult(False, reader.problems)
+    scope = _read_scope(wb, reader)
+    specs = sheets()
+    if scope is None:
+        return ImportResult(False, reader.problems)
+    for ws in wb.worksheets:
+        if ws.title in (ABOUT, OFFERS, "选项"):
+            continue
+        if ws.title not in {s.title for root in specs for s in _all(root)}:
+            reader.error(f"{ws.title}!A1", "", "未知的工作表：不会被导入，请删除（或改回导出时的表名）")
+    read = _read_sheets(wb, specs, scope, reader)
+    for root in specs:
+        if root.title in read:
+            _finish(read[root.title], root, reader)
+
+    disk_problems = Problems()
+    raw = load(content, disk_problems)
+    if raw.district is None:
+        return ImportResult(False, reader.problems + [CellProblem(f"{p.path}:{p.line}", p.field, p.message)
+                                                      for p in disk_problems.errors])
+    towns = {t.get("code") for t in (raw.district.data.get("towns") or []) if isinstance(t, dict)}
+    if scope != DISTRICT_SCOPE and scope not in {str(t) for t in towns}:
+        reader.error(f"{ABOUT}!B2", SCOPE_LABEL, f"镇（街道）{scope} 不在 district.yaml 的 towns 中")
+    replaced: dict[str, tuple[Source, type]] = {}  # target path -> workbook record and its model
+    rec_of: dict[str, _Record] = {}
+    merged_items, merged_stations = list(raw.items), list(raw.stations)
+    for (model, title, folder), merged, existing in (
+            (ROOTS[0], merged_items, raw.items), (ROOTS[1], merged_stations, raw.stations)):
+        if title not in read:
+            continue
+        by_code = {str(s.data.get("code")): s for s in existing if isinstance(s.data, dict)}
+        for code, rec in read[title].items():
+            if model is Station and scope != DISTRICT_SCOPE and code[:9] != scope:
+                reader.error(rec.row_cell, model.model_fields["code"].title,
+                             f"服务站 {code} 不属于本工作簿的镇（街道）{scope}：镇（街道）工作簿只能修改本镇（街道）的服务站")
+                continue
+            old = by_code.get(code)
+            if old is not None:
+                target = old.path
+            elif model is Station:
+                target = Path(display(content / folder / code[:9] / f"{code}.yaml"))
+            else:
+                target = Path(display(content / folder / f"{code}.yaml"))
+            src = Source(target, rec.data, rec.lines)
+            if old is not None:
+                merged[merged.index(old)] = src
+            else:
+                merged.append(src)
+            replaced[str(target)] = (src, model)
+            rec_of[str(target)] = rec
+    merged_items.sort(key=lambda s: str(s.path))
+    merged_stations.sort(key=lambda s: str(s.path))
+    checked = Problems()
+    cat = validate(RawContent(raw.root, raw.district, merged_items, merged_stations, raw.retired), checked)
+    seen_cells = {(p.where, p.field) for p in reader.problems}
+    cell_taken = {p.where for p in reader.problems}
+    problems = list(reader.problems)
+    for p in disk_problems.errors:
+        if p.path not in replaced:
+            problems.append(CellProblem(f"{p.path}:{p.line}", p.field, p.message))
+    warnings = 0
+    for p in checked:
+        rec = rec_of.get(p.path)
+        if p.level == "warning":
+            warnings += rec is not None
+            continue
+        if rec is None:
+            problems.append(CellProblem(f"{p.path}:{p.line}", p.field, p.message))
+            continue
+        where = f"{reader.name}:{rec.cells[p.line] if 0 <= p.line < len(rec.cells) else rec.row_cell}"
+        field_label = _ASCII_LOC.sub("", p.field)
+        if where in cell_taken or (where, field_label) in seen_cells:
+            continue  # the cell's own type error already speaks for it
+        seen_cells.add((where, field_label))
+        problems.append(CellProblem(where, field_label, p.message))
+    if cat is not None and not problems:
+        before = len(reader.problems)
+        old_cat = validate(raw, Problems())
+        _check_offers(wb, cat, old_cat.offers if old_cat else {}, [c for t in read.values() for c in t if c in cat.stations],
+                      reader)
+        problems += reader.problems[before:]
+    if problems or cat is None:
+        return ImportResult(False, problems, scope=scope)
+    in_scope = (raw.items if scope == DISTRICT_SCOPE else []) + [
+        s for s in raw.stations if scope == DISTRICT_SCOPE or s.path.parent.name == scope]
+    not_in = sum(1 for s in in_scope if str(s.path) not in replaced)
+    return _write_back(cat, replaced, raw, warnings, scope, not_in)
+
+
+def _write_back(cat: Catalogue, replaced: dict, raw: RawContent, warnings: int, scope: str,
+                not_in_workbook: int) -> ImportResult:
+    """Serialise every changed record first, then write: nothing is written unless all of it can be."""
+    from pydantic import ValidationError
+
+    old_sources = {str(s.path): s for s in raw.items + raw.stations}
+    pending: list[tuple[Path, str, bool]] = []
+    unchanged = 0
+    for target, (src, model) in replaced.items():
+        code = str(src.data["code"])
+        new = cat.stations[code] if model is Station else cat.items[code]
+        old = None
+        if target in old_sources:
+            try:
+                old = model.model_validate(old_sources[target].data)
+            except ValidationError:  # invalid on disk: rewritten whole from the workbook
+                old = None
+        if old is not None and type(old) is type(new) and old.model_dump() == new.model_dump():
+            unchanged += 1
+            continue
+        path = Path(target)
+        exists = path.exists()
+        text = _yaml_update(path.read_text("utf-8") if exists else None, old, new, src.data, type(new))
+        pending.append((path, text, not exists))
+    for path, text, _ in pending:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(text, "utf-8")
+        os.replace(tmp, path)
+    return ImportResult(True, [], [str(p) for p, _, new in pending if not new], [str(p) for p, _, new in pending if new],
+                        unchanged, max(0, not_in_workbook), warnings, scope)
+
+
+# ------------------------------------------------------------------ YAML write-back
+
+
+def _ruamel():
+    from ruamel.yaml import YAML
+
+    y = YAML(typ="rt")
+    y.preserve_quotes = True
+    y.width = 4096  # never fold a line the administrator wrote on one line
+    y.indent(mapping=2, sequence=4, offset=2)  # the content files' style: "  - name: ..."
+    return y
+
+
+def _yaml_update(text: str | None, old, new, raw: dict, model) -> str:
+    from ruamel.yaml.comments import CommentedMap
+
+    y = _ruamel()
+    doc = y.load(text) if text else None
+    if not isinstance(doc, CommentedMap):
+        doc = CommentedMap()
+        old = None
+    _merge(doc, old, new, raw, model)
+    out = io.StringIO()
+    y.dump(doc, out)
+    return out.getvalue()
+
+
+def _merge(node, old, new, raw: dict, model) -> None:
+    """Make `node` say what `raw` says, keeping every key whose meaning did not change (and so its bytes)."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    names = list(model.model_fields)
+    for name in names:
+        ov = getattr(old, name) if old is not None else _EMPTY
+        nv = getattr(new, name)
+        if ov is not _EMPTY and _same(ov, nv):
+            continue
+        if name not in raw:
+            if name in node:
+                del node[name]
+            continue
+        rv, cur = raw[name], node.get(name)
+        kind, detail, _ = _shape(model.model_fields[name].annotation)
+        if kind == "model" and isinstance(cur, CommentedMap) and isinstance(rv, dict):
+            _merge(cur, ov if isinstance(ov, BaseModel) else None, nv, rv, detail)
+            continue
+        if kind == "dictmodels" and isinstance(cur, CommentedMap) and isinstance(rv, dict):
+            for k in [k for k in cur if k not in rv]:
+                del cur[k]
+            for k, v in rv.items():
+                if isinstance(cur.get(k), CommentedMap):
+                    _merge(cur[k], ov.get(k) if isinstance(ov, dict) else None, nv[k], v, detail)
+                else:
+                    cur[k] = _fresh(v, None)
+            continue
+        sub = _inner_model(model.model_fields[name].annotation)
+        if (sub is not None and isinstance(cur, CommentedSeq) and isinstance(rv, list) and isinstance(nv, list)
+                and all(isinstance(v, dict) for v in rv)):
+            olds = ov if isinstance(ov, list) else []
+            for i, v in enumerate(rv):
+                if i < len(cur) and isinstance(cur[i], CommentedMap):
+                    _merge(cur[i], olds[i] if i < len(olds) and isinstance(olds[i], BaseModel) else None, nv[i], v, sub)
+                elif i < len(cur):
+                    cur[i] = _fresh(v, None)
+                else:
+                    cur.append(_fresh(v, None))
+            del cur[len(rv):]
+            continue
+        _put(node, name, _fresh(rv, cur), names)
+
+
+def _same(a, b) -> bool:
+    return _plain(a) == _plain(b)
+
+
+def _put(node, name: str, value, order: list[str]) -> None:
+    if name in node:
+        node[name] = value
+        return
+    pos = 0
+    keys = list(node)
+    for i, k in enumerate(keys):
+        if k in order and order.index(k) < order.index(name):
+            pos = i + 1
+    node.insert(pos, name, value)
+
+
+def _fresh(value, like):
+    """A new YAML node for a plain value, in the style of the node it replaces."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
+
+    if isinstance(value, dict):
+        m = CommentedMap()
+        for k, v in value.items():
+            m[k] = _fresh(v, None)
+        return m
+    if isinstance(value, list):
+        s = CommentedSeq(_fresh(v, None) for v in value)
+        if isinstance(like, CommentedSeq) and like.fa.flow_style():
+            s.fa.set_flow_style()
+        elif like is None and value and all(isinstance(v, str) and "\n" not in v for v in value) and \
+                sum(len(v) for v in value) < 60:
+            s.fa.set_flow_style()  # short lists of values read best on one line, like the sample files
+        return s
+    if isinstance(value, str):
+        if "\n" in value:
+            return LiteralScalarString(value)
+        if isinstance(like, DoubleQuotedScalarString):
+            return DoubleQuotedScalarString(value)
+        if re.fullmatch(r"\d+", value):
+            return DoubleQuotedScalarString(value)  # a code of digits stays text (the sample's style)
+        return value
+    return value
+
+
+# ------------------------------------------------------------------------ commands
+
+
+def run_export(content: Path, out: Path, town: str | None) -> int:
+    import sys
+
+    if Path(out).suffix.lower() != ".xlsx":
+        print(f"{out}: 文件名应以 .xlsx 结尾", file=sys.stderr)
+        return 1
+    catalogue, problems = read_catalogue(content)
+    if catalogue is None:
+        problems.print()
+        print(f"内容有 {len(problems.errors)} 个错误，未导出：请先改正（guides check）", file=sys.stderr)
+        return 1
+    if town and town not in {t.code for t in catalogue.district.towns}:
+        known = "、".join(f"{t.code} {t.name}" for t in catalogue.district.towns)
+        print(f"--town {town}: 不是本区县的镇（街道）代码（可用：{known}）", file=sys.stderr)
+        return 1
+    try:
+        counts = export_workbook(catalogue, Path(out), town)
+    except OSError as e:
+        print(f"{out}: 无法写入：{e.strerror}（文件是否正在 Excel 中打开？）", file=sys.stderr)
+        return 1
+    scope = f"{town} {catalogue.town_name(town)}" if town else DISTRICT_SCOPE
+    shown = "，".join(f"{k} {v} 行" for k, v in counts.items())
+    print(f"已导出（{scope}）到 {out}：{shown}")
+    return 0
+
+
+def run_import(path: Path, content: Path) -> int:
+    import sys
+
+    try:
+        result = import_workbook(Path(path), Path(content))
+    except KeyboardInterrupt:
+        raise
+    if not result.ok:
+        for p in result.problems:
+            print(p, file=sys.stderr)
+        print(f"导入未完成：{len(result.problems)} 个错误；内容文件未做任何改动", file=sys.stderr)
+        return 1
+    for p in result.written:
+        print(f"已更新 {p}")
+    for p in result.created:
+        print(f"已新增 {p}")
+    extra = f"，{result.warnings} 个警告（运行 guides check 查看）" if result.warnings else ""
+    missing = (f"；内容中另有 {result.not_in_workbook} 个记录不在工作簿中，未改动（停用请按管理员手册办理）"
+               if result.not_in_workbook else "")
+    print(f"导入完成：更新 {len(result.written)} 个文件，新增 {len(result.created)} 个，"
+          f"{result.unchanged} 个记录没有变化{extra}{missing}")
+    return 0
