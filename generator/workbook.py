@@ -640,7 +640,7 @@ def _headers(ws, sheet: Sheet, reader: _Reader) -> dict[str, int] | None:
 def _check_merged(ws, reader: _Reader) -> bool:
     merged = list(ws.merged_cells.ranges)
     for rng in merged:
-        reader.error(f"{ws.title}!{rng.coord}", "", "有合并的单元格：请取消合并（“合并后居中”→取消），每个单元格各填各的值")
+        reader.error(f"{ws.title}!{rng.coord}", "合并单元格", "有合并的单元格：请取消合并（“合并后居中”→取消），每个单元格各填各的值")
     return not merged
 
 
@@ -654,15 +654,16 @@ def _read_sheets(wb, specs: list[Sheet], scope: str, reader: _Reader) -> dict[st
             continue
         records: dict[str, _Record] = {}
         out[root.title] = records
+        root_ok = True
         for sheet in _all(root):
-            if sheet.title not in wb.sheetnames:
-                reader.error("", "", f"缺少工作表“{sheet.title}”（请使用 guides export 导出的工作簿）")
-                continue
-            ws = wb[sheet.title]
-            if not _check_merged(ws, reader):
-                continue
-            heads = _headers(ws, sheet, reader)
+            if sheet.field and not root_ok:
+                continue  # its rows would only repeat "code not in the main sheet"
+            ws = wb[sheet.title] if sheet.title in wb.sheetnames else None
+            if ws is None:
+                reader.error(f"{sheet.title}!A1", "工作表", f"缺少工作表“{sheet.title}”（请使用 guides export 导出的工作簿）")
+            heads = _headers(ws, sheet, reader) if ws is not None and _check_merged(ws, reader) else None
             if heads is None:
+                root_ok = root_ok and bool(sheet.field)
                 continue
             _read_rows(ws, sheet, heads, records, reader)
     return out
@@ -856,7 +857,7 @@ def import_workbook(path: Path, content: Path) -> ImportResult:
         if ws.title in (ABOUT, OFFERS, "选项"):
             continue
         if ws.title not in {s.title for root in specs for s in _all(root)}:
-            reader.error(f"{ws.title}!A1", "", "未知的工作表：不会被导入，请删除（或改回导出时的表名）")
+            reader.error(f"{ws.title}!A1", "工作表", "未知的工作表：不会被导入，请删除（或改回导出时的表名）")
     read = _read_sheets(wb, specs, scope, reader)
     for root in specs:
         if root.title in read:
@@ -908,7 +909,12 @@ def import_workbook(path: Path, content: Path) -> ImportResult:
         if p.path not in replaced:
             problems.append(CellProblem(f"{p.path}:{p.line}", p.field, p.message))
     warnings = 0
+    # an item whose row has an error is left out of the catalogue; "item X does not exist" would then be untrue
+    known = {c for t in read.values() for c in t} | {str(s.data.get("code")) for s in raw.items if isinstance(s.data, dict)}
     for p in checked:
+        m = re.match(r"^事项“(.+)”不存在于 items/ 中$", p.message)
+        if m and m.group(1) in known:
+            continue
         rec = rec_of.get(p.path)
         if p.level == "warning":
             warnings += rec is not None
