@@ -170,14 +170,15 @@ def _build(content: Path, out: Path, *, config_file: Path, stations: list[str] |
             problems.error(str(content), 1, "--station", f"没有这些服务站：{'、'.join(unknown)}")
             return Result(False, problems)
     # the reprint queue (content/reprint.yaml): a broken one stops the build before anything changes
-    queue = reprint.open_for_build(content, _read_state(out, None), out / "_admin/report.json", catalogue.offers,
-                                   problems)
+    published = _read_state(out, None)  # what the public sees now, whichever code built it
+    queue = reprint.open_for_build(content, published, out / "_admin/report.json", catalogue.offers, problems)
     if queue is None:
         return Result(False, problems)
 
-    # the URL ledger: no published URL may silently disappear (whole-site builds only)
+    # the URL ledger: no published URL may silently disappear (a partial build may remove none)
     pages = plan(catalogue, stations)
-    gone = [] if stations else ledger.check(content, catalogue, pages, problems)
+    gone = (ledger.check_partial(content, catalogue, published, problems) if stations else
+            ledger.check(content, catalogue, pages, problems, published))
     if problems.errors:
         return Result(False, problems)
     pages += gone

@@ -14,7 +14,7 @@ import os
 import re
 from pathlib import Path
 
-from .plan import Page
+from .plan import Page, plan
 from .problems import Problems
 from .validate import Catalogue
 
@@ -39,14 +39,38 @@ def _split(url: str) -> tuple[str, ...]:
     return tuple(p for p in url.strip("/").split("/") if p)
 
 
-def check(content: Path, cat: Catalogue, pages: list[Page], problems: Problems) -> list[Page]:
-    """Pages that keep every published URL alive (tombstones, redirects); errors for URLs that would vanish."""
+def site_urls(state: dict | None) -> set[str]:
+    """Every URL the published site serves, from its own state (generator/build.py): its guide and
+    station pages, its district pages, its tombstones and redirects."""
+    state = state or {}
+    return {"/" + path for key in ("digests", "district") for path in state.get(key, {})} | \
+        {"/" + path for path in state.get("kept", [])}
+
+
+def check(content: Path, cat: Catalogue, pages: list[Page], problems: Problems,
+          published: dict | None = None) -> list[Page]:
+    """Pages that keep every published URL alive (tombstones, redirects); errors for URLs that would vanish.
+    `published`: the published site's state. A URL it serves that the ledger lacks (published.txt lost,
+    truncated or reverted) counts as published too: the build refuses to drop it, and restores the line."""
     planned = {"/" + p.path for p in pages}
+    lines = read_lines(content)
+    path = Path(content) / LEDGER
+    if lines and not path.read_bytes().endswith(b"\n"):  # the build always ends it with a newline
+        problems.error(str(path), lines[-1][0], "已发布网址",
+                       f"文件不完整（最后一行“{lines[-1][1]}”没有换行，可能被截断）：请用 git 恢复"
+                       f"（git checkout content/{LEDGER}）后再构建")
+        return []
+    listed = {url for _, url in lines}
+    unlisted = sorted(site_urls(published) - listed)
+    if unlisted:
+        problems.warning(str(Path(content) / LEDGER), lines[-1][0] + 1 if lines else 1, "已发布网址",
+                         f"缺少已发布网站中的 {len(unlisted)} 个网址（文件可能丢失、被截断或被回退）；"
+                         f"本次构建按已发布网站补回，请检查后提交 content/{LEDGER}")
     retired_items = {r.code: r for r in cat.retired.items}
     retired_stations = {r.code: r for r in cat.retired.stations}
     extra: list[Page] = []
     lost: list[tuple[int, str]] = []
-    for lineno, url in read_lines(content):
+    for lineno, url in [*lines, *((0, u) for u in unlisted)]:
         if url in planned:
             continue
         parts = _split(url)
@@ -75,12 +99,37 @@ def check(content: Path, cat: Catalogue, pages: list[Page], problems: Problems) 
         else:
             extra.append(page)
             planned.add(url)
-    if lost:
-        shown = "、".join(u for _, u in lost[:8]) + (f" 等 {len(lost)} 个" if len(lost) > 8 else "")
-        problems.error(str(Path(content) / LEDGER), lost[0][0], "已发布网址",
-                       f"这些已印在纸上的网址将会失效：{shown}。如果事项或服务站已停用、更名或合并，"
+    listed_lost = [(n, u) for n, u in lost if n]
+    if listed_lost:
+        problems.error(str(Path(content) / LEDGER), listed_lost[0][0], "已发布网址",
+                       f"这些已印在纸上的网址将会失效：{_shown(listed_lost)}。如果事项或服务站已停用、更名或合并，"
                        f"请在 content/retired.yaml 中登记（停用写 reason 和 date；更名或合并再写 successor）")
+    site_lost = [(n, u) for n, u in lost if not n]
+    if site_lost:
+        problems.error(str(Path(content) / LEDGER), lines[-1][0] + 1 if lines else 1, "已发布网址",
+                       f"已发布网站上的这些网址（{LEDGER} 中缺少，文件可能丢失或被截断）将会失效：{_shown(site_lost)}。"
+                       f"请先恢复 {LEDGER}（git checkout content/{LEDGER}）；如果这些事项或服务站已停用、更名或合并，"
+                       f"请在 content/retired.yaml 中登记")
     return extra
+
+
+def _shown(lost: list[tuple[int, str]]) -> str:
+    return "、".join(u for _, u in lost[:8]) + (f" 等 {len(lost)} 个" if len(lost) > 8 else "")
+
+
+def check_partial(content: Path, cat: Catalogue, published: dict | None, problems: Problems) -> list[Page]:
+    """A build of some stations (`--station`) neither removes pages nor makes tombstones: refuse it
+    when the catalogue no longer has pages the published site serves (a station or item deleted or
+    retired, a guide no longer offered), or those pages would stay live while the report says they
+    are gone. Returns no pages (the signature of `check`)."""
+    full = {"/" + p.path for p in plan(cat)}
+    state = published or {}
+    dropped = sorted({"/" + path for key in ("digests", "district") for path in state.get(key, {})} - full)
+    if dropped:
+        problems.error(str(content), 1, "--station",
+                       f"已发布网站上的 {_shown([(0, u) for u in dropped])} 在内容中已删除、停用或不再办理，"
+                       f"只生成部分服务站不会撤下这些页面。请运行完整构建：guides build（不带 --station）")
+    return []
 
 
 def _gone(url: str, station: str | None, item: str | None, target: str | None) -> Page:
@@ -92,7 +141,7 @@ def _gone(url: str, station: str | None, item: str | None, target: str | None) -
 def record(content: Path, cat: Catalogue, pages: list[Page], engine, site: Path) -> None:
     """Add this build's URLs to the ledger; write the redirects for Netlify."""
     content = Path(content)
-    urls = sorted(set(read(content)) | {"/" + p.path for p in pages})
+    urls = sorted(set(read(content)) | {"/" + p.path for p in pages})  # (site-only URLs: among pages, see check)
     text = _HEADER + "".join(u + "\n" for u in urls)
     path = content / LEDGER
     if not path.exists() or path.read_text(encoding="utf-8") != text:
