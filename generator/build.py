@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
-from . import ledger, publish, report, reprint, search
+from . import ledger, opendata, publish, report, reprint, search
 from .engine import Engine
 from .plan import Fingerprints, Page, plan, stamps
 from .publish import STATE
@@ -231,6 +231,7 @@ def _build(content: Path, out: Path, *, config_file: Path, stations: list[str] |
                                      digests=district_digests, base=(base or {}).get("district", {}))
         if base and not stations:
             _remove_unplanned(staging, base, pages)
+        opendata.write(catalogue, staging, _JOURNAL, write_file)  # data/: open data, only changed files
 
         if previous_state is None and out.exists():
             # built by other code (or --clean): still what the public saw, so the report compares to it

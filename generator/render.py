@@ -13,7 +13,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import qr
+from . import opendata, qr
 from .engine import Engine
 from .model import CATEGORIES, WEEKDAYS, District, Hours, Item, Material, Staff, Station, field_labels
 from markupsafe import escape
@@ -215,7 +215,7 @@ class Renderer:
         )
         return self._shell(page, site_name=st.name, title=item.name,
                            description=f"{st.name} · {item.name} 办事指南：受理条件、申请材料、办理流程、办理时限",
-                           content=content)
+                           content=content, head=opendata.guide_jsonld(self.cat, page.station, page.item))
 
     def _station(self, page: Page) -> str:
         sv = self.station_view(page.station)
@@ -243,7 +243,8 @@ class Renderer:
         )
         d = self.cat.district
         return self._shell(page, site_name=f"{d.name}便民服务", title=item.name,
-                           description=f"{d.name} · {item.name} 办事指南", content=content)
+                           description=f"{d.name} · {item.name} 办事指南", content=content,
+                           head=opendata.item_jsonld(self.cat, item.code))
 
     def _items(self, page: Page) -> str:
         counts = {c: 0 for c in self.cat.items}

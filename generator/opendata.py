@@ -1,0 +1,209 @@
+"""Open data in the built site, for other systems: the catalogue as JSON and CSV, one JSON
+per station, JSON Schemas made from the model, and schema.org `GovernmentService` JSON-LD
+for the guide pages.
+
+Files (site-relative): data/catalog.json, data/items.csv, data/stations.csv,
+data/stations/<village>.json, data/schema/catalog.schema.json, data/schema/station.schema.json.
+Every build makes them all from the catalogue (well under a second) and writes only the
+files whose bytes changed, so an incremental build leaves them correct and the spare site
+in step (the build's journal lists what was written or removed).
+
+CSV files are UTF-8 with a byte-order mark: Excel opens a CSV without one in the
+computer's legacy code page (GBK on Chinese Windows) and every Chinese character comes
+out garbled; the BOM is how Excel recognises UTF-8. Other tools read the BOM as UTF-8 too
+(Python's utf-8-sig, LibreOffice, pandas).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .model import District, Item, Station
+from .validate import Catalogue
+
+DATA = "data"
+
+
+class OfferedItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(title="事项编码")
+    name: str = Field(title="事项名称")
+    url: str = Field(title="本站办事指南网址")
+
+
+class OpenStation(Station):
+    """A station as published: its record, plus where it is and what it really offers."""
+
+    town_code: str = Field(title="镇（街道）代码")
+    town_name: str = Field(title="镇（街道）名称")
+    url: str = Field(title="服务站网址")
+    offered: list[OfferedItem] = Field(title="实际可办事项（按默认清单与增减得出）")
+
+
+class OpenItem(Item):
+    url: str = Field(title="区级办事指南网址")
+
+
+class OpenCatalogue(BaseModel):
+    model_config = ConfigDict(extra="forbid", title="村（社区）便民服务事项目录与服务站信息")
+
+    district: District = Field(title="区县")
+    items: list[OpenItem] = Field(title="事项")
+    stations: list[OpenStation] = Field(title="服务站")
+
+
+def _schema(model: type[BaseModel], name: str, base: str) -> dict:
+    schema = model.model_json_schema(mode="serialization")
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": f"{base}/{DATA}/schema/{name}",
+            **schema}
+
+
+def open_item(cat: Catalogue, item: Item) -> OpenItem:
+    return OpenItem(**dict(item), url=f"{cat.district.site_url}/items/{item.code}/")
+
+
+def open_station(cat: Catalogue, code: str) -> OpenStation:
+    st = cat.stations[code]
+    base = f"{cat.district.site_url}/{code}/"
+    return OpenStation(**dict(st), town_code=code[:9], town_name=cat.town_name(code[:9]), url=base,
+                       offered=[OfferedItem(code=c, name=cat.items[c].name, url=f"{base}{c}/")
+                                for c in cat.offers[code]])
+
+
+def _json(data) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def _csv(rows: list[list]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    return "\ufeff".encode("utf-8") + out.getvalue().encode("utf-8")
+
+
+def _table(model: type[BaseModel], records: list, extra: list[tuple[str, object]]) -> list[list]:
+    """One row per record; the workbook's columns (derived from the model), then `extra`."""
+    from .workbook import _cell_value, _get, sheets
+
+    sheet = next(s for s in sheets() if s.model is model)
+    head = [c.header for c in sheet.columns] + [title for title, _ in extra]
+    rows = [head]
+    for rec in records:
+        values = [_cell_value(c, _get(rec, c.path)) for c in sheet.columns]
+        values += [get(rec) for _, get in extra]
+        rows.append(["" if v is None else v.isoformat() if hasattr(v, "isoformat") else v for v in values])
+    return rows
+
+
+def files(cat: Catalogue) -> dict[str, bytes]:
+    """Every open-data file, site-relative path -> bytes."""
+    base = cat.district.site_url
+    items = [open_item(cat, it) for it in cat.items.values()]
+    stations = [open_station(cat, c) for c in cat.stations]
+    out = {
+        f"{DATA}/catalog.json": _json(OpenCatalogue(district=cat.district, items=items, stations=stations)
+                                      .model_dump(mode="json")),
+        f"{DATA}/schema/catalog.schema.json": _json(_schema(OpenCatalogue, "catalog.schema.json", base)),
+        f"{DATA}/schema/station.schema.json": _json(_schema(OpenStation, "station.schema.json", base)),
+        f"{DATA}/items.csv": _csv(_table(Item, list(cat.items.values()), [
+            ("区级办事指南网址", lambda it: f"{base}/items/{it.code}/"),
+            ("提供服务站数", lambda it: sum(1 for o in cat.offers.values() if it.code in o))])),
+        f"{DATA}/stations.csv": _csv(_table(Station, list(cat.stations.values()), [
+            ("镇（街道）", lambda st: cat.town_name(st.code[:9])),
+            ("服务站网址", lambda st: f"{base}/{st.code}/"),
+            ("实际可办事项", lambda st: "\n".join(cat.offers[st.code])),
+            ("实际可办事项数", lambda st: len(cat.offers[st.code]))])),
+    }
+    for st in stations:
+        out[f"{DATA}/stations/{st.code}.json"] = _json(st.model_dump(mode="json"))
+    return out
+
+
+def write(cat: Catalogue, root: Path, journal: dict[str, list[str]], write_file) -> int:
+    """Write the open-data files whose bytes changed, remove those no longer made; returns how many changed."""
+    wanted = files(cat)
+    changed = 0
+    for rel, data in wanted.items():
+        target = root / rel
+        try:
+            same = target.read_bytes() == data
+        except OSError:
+            same = False
+        if not same:
+            write_file(target, data)
+            journal["written"].append(rel)
+            changed += 1
+    folder = root / DATA
+    if folder.is_dir():
+        for path in sorted(folder.rglob("*")):
+            rel = path.relative_to(root).as_posix()
+            if path.is_file() and rel not in wanted:
+                path.unlink()
+                journal["removed"].append(rel)
+                changed += 1
+    return changed
+
+
+# ------------------------------------------------------------------ JSON-LD
+
+
+def _address(cat: Catalogue, street: str | None = None) -> dict:
+    d = cat.district
+    address = {"@type": "PostalAddress", "addressCountry": "CN", "addressRegion": d.city, "addressLocality": d.name}
+    if street:
+        address["streetAddress"] = street
+    return address
+
+
+def _script(data: dict) -> str:
+    # a data block, never executed: allowed under the site's CSP (script-src 'self'); "</" escaped so
+    # that no text inside can close the element
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    return f'<script type="application/ld+json">{text}</script>'
+
+
+def _service(cat: Catalogue, item: Item, url: str, area: dict, channels: list[dict]) -> dict:
+    if item.online.available and item.online.url:
+        channels.append({"@type": "ServiceChannel", "name": f"网上办理：{cat.district.portal.name}",
+                         "serviceUrl": item.online.url,
+                         "servicePhone": {"@type": "ContactPoint", "telephone": item.phone}})
+    return {
+        "@context": "https://schema.org",
+        "@type": "GovernmentService",
+        "name": item.name,
+        "identifier": item.code,
+        "url": url,
+        "serviceType": item.category,
+        "provider": {"@type": "GovernmentOrganization", "name": item.department},
+        "areaServed": area,
+        "availableChannel": channels,
+    }
+
+
+def guide_jsonld(cat: Catalogue, station: str, item: str) -> str:
+    """A station's guide: the service, offered at this station, for this village."""
+    st, it = cat.stations[station], cat.items[item]
+    url = f"{cat.district.site_url}/{station}/{item}/"
+    place = st.name.removesuffix("便民服务站")
+    area = {"@type": "AdministrativeArea", "name": f"{cat.district.name}{cat.town_name(station[:9])}{place}",
+            "identifier": station}
+    channel = {"@type": "ServiceChannel", "name": st.name, "serviceUrl": url,
+               "servicePhone": {"@type": "ContactPoint", "telephone": st.phone},
+               "serviceLocation": {"@type": "Place", "name": st.name, "address": _address(cat, st.address)}}
+    return _script(_service(cat, it, url, area, [channel]))
+
+
+def item_jsonld(cat: Catalogue, item: str) -> str:
+    """The district-level guide: the service, offered at every station that has it."""
+    it, d = cat.items[item], cat.district
+    url = f"{d.site_url}/items/{item}/"
+    area = {"@type": "AdministrativeArea", "name": f"{d.city}{d.name}", "identifier": d.code}
+    offering = sum(1 for o in cat.offers.values() if item in o)
+    channel = {"@type": "ServiceChannel", "name": f"{d.name}{offering}个村（社区）便民服务站", "serviceUrl": url,
+               "servicePhone": {"@type": "ContactPoint", "telephone": it.phone},
+               "serviceLocation": {"@type": "Place", "name": f"{d.name}村（社区）便民服务站", "address": _address(cat)}}
+    return _script(_service(cat, it, url, area, [channel]))
