@@ -111,3 +111,57 @@ def test_a_batching_note_on_an_item_done_on_the_spot_is_warned(mini):
     station.write_text(text, encoding="utf-8")
     r = guides("check", "--content", mini)
     assert "local_notes.LN-001.note" in r.stderr and "是即办件，应当场办结" in r.stderr, r.stderr
+
+
+# ------------------------------------------------------------------ new items
+
+NEW_ITEMS = {  # code: words a resident would look for (issue 14's list)
+    "WJ-005": "育儿补贴", "YL-005": "社会保障卡", "JY-005": "就业困难人员认定", "YL-006": "灵活就业人员",
+    "YL-007": "养老保险关系转移", "YB-005": "医疗保险关系转移接续", "WJ-006": "独生子女父母",
+    "LN-004": "老年人优惠乘车", "LN-005": "百岁老人长寿补贴", "CJ-004": "残疾人证换领", "CJ-005": "残疾儿童康复救助",
+    "TY-004": "光荣牌", "TY-005": "定期抚恤", "HN-005": "防止返贫监测", "HN-006": "脱贫人口小额信贷",
+    "HN-007": "土地经营权流转", "ZM-003": "居住证",
+}
+FARM_ONLY = {"HN-005", "HN-006", "HN-007"}
+
+
+@pytest.mark.parametrize("code", sorted(NEW_ITEMS))
+def test_new_item_has_every_required_element_and_is_offered(sample, code):
+    cat, _ = sample
+    it = cat.items[code]
+    assert NEW_ITEMS[code] in it.name
+    # the policy's elements of a guide: name, code, type, basis, level, conditions, materials, limit, fees,
+    # case type, process; and what residents need: who decides, a phone, answers, words they search with
+    assert it.item_type and it.legal_bases and all(b.law and b.article for b in it.legal_bases)
+    assert it.level and it.department and it.conditions and it.process and it.phone
+    assert it.materials and all(m.source for m in it.materials)
+    assert it.fees and it.case_type and it.faq and len(it.aliases) >= 4
+    assert it.online.available is False or it.online.url
+    assert it.updated.isoformat() >= "2026-12-01"
+    villages = [c for c, st in cat.stations.items() if st.kind == "村"]
+    communities = [c for c, st in cat.stations.items() if st.kind == "社区"]
+    assert sum(code in cat.offers[c] for c in villages) >= len(villages) - 20
+    if code not in FARM_ONLY:
+        assert sum(code in cat.offers[c] for c in communities) >= len(communities) - 5
+
+
+def test_what_could_not_be_confirmed_says_so_and_is_listed_for_review(sample):
+    cat, _ = sample
+    review = (ROOT / "docs/CONTENT-REVIEW.md").read_text(encoding="utf-8")
+    for code in NEW_ITEMS:
+        assert code in review, code
+    hedged = [c for c in NEW_ITEMS if "为准" in " ".join(
+        [*cat.items[c].conditions, cat.items[c].proxy.note or "", *(q.a for q in cat.items[c].faq)])]
+    assert len(hedged) >= 12  # where a local figure is not confirmed, the page says whose rule decides
+
+
+def test_childcare_subsidy_states_the_national_figures(sample):
+    cat, _ = sample
+    text = " ".join(cat.items["WJ-005"].conditions)
+    assert "3600元" in text and "3周岁" in text and "2025年1月1日" in text
+    assert cat.items["WJ-005"].online.available
+
+
+def test_job_subsidy_points_to_the_recognition_it_depends_on(sample):
+    cat, _ = sample
+    assert any("就业困难人员认定" in c for c in cat.items["JY-003"].conditions)
