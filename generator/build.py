@@ -229,6 +229,7 @@ def _build(content: Path, out: Path, *, config_file: Path, stations: list[str] |
         district_digests = _district_digests(catalogue, district, fingerprints, code)
         written += _write_if_changed(renderer, district, staging, published=out if from_spare else None,
                                      digests=district_digests, base=(base or {}).get("district", {}))
+        _write_notfound(staging, renderer)
         if base and not stations:
             _remove_unplanned(staging, base, pages)
         opendata.write(catalogue, staging, _JOURNAL, write_file)  # data/: open data, only changed files
@@ -347,6 +348,15 @@ def _write_if_changed(renderer: Renderer, pages: list[Page], root: Path, publish
         if (before if published is None else _read(published / page.path / "index.html")) != data:
             written.append(page.path)
     return written
+
+
+def _write_notfound(root: Path, renderer: Renderer) -> None:
+    """404.html, which Netlify (and `guides serve`) answers for any unknown path."""
+    data = renderer.render_notfound().encode("utf-8")
+    before = _read(root / "404.html")
+    if before != data:
+        write_file(root / "404.html", data, fresh=before is None)
+        _JOURNAL["written"].append("404.html")
 
 
 def _remove_unplanned(root: Path, previous: dict, pages: list[Page]) -> None:

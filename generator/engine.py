@@ -8,10 +8,15 @@ the build:
   `mkdocs.yml` + `theme/`) with holes for the parts that differ per page. The theme
   template is rendered once per page *kind* per build, not once per page: 14,000
   guide pages then cost a string join each instead of a full Material render.
-- `Engine.assets()`: the theme's static files, copied once for the whole site.
+- `Engine.assets()`: the theme's static files, copied once for the whole site. Our own
+  (`assets/guides/`) are published under content-hashed names (`guides.3f2a1c9e.css`,
+  like Material's own) so that they can be cached as immutable (netlify.toml); pages
+  name them through `Engine.asset` (the `hashed` filter in the theme's templates).
 """
 from __future__ import annotations
 
+import hashlib
+import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +44,21 @@ KINDS = {
     "guide": f"{_STATION}/{_ITEM}/",
     "admin": "_admin/",
     "print": f"{_STATION}/print/",
+    "notfound": "404/",  # 404.html: served at any depth, so its links are then made root-absolute
 }
+OWN_ASSETS = "assets/guides/"
+
+# Material marks its two hidden checkboxes autocomplete="off", which HTML allows on text-like
+# inputs only (the W3C validator's only errors on our pages); the attribute is dropped.
+_CHECKBOX_AUTOCOMPLETE = re.compile(r'(<input\b[^>]*\btype="checkbox"[^>]*?)\s+autocomplete="off"')
+_RELATIVE = re.compile(r'\b(href|src)="(?![a-z][a-z0-9+.-]*:|/|#)([^"]*)"')
+_CANONICAL = re.compile(r'\s*<link rel="canonical"[^>]*>')
+
+
+def _from_root(page: str, url: str) -> str:
+    """A link relative to the page at `page` as a path from the site root."""
+    target = posixpath.normpath(posixpath.join("/" + page, url))
+    return target + ("/" if (url.endswith("/") or url.endswith(".")) and target != "/" else "")
 
 
 @dataclass(frozen=True)
@@ -75,7 +94,30 @@ class Engine:
             use_directory_urls=True,
         )
         self.env = self.config.theme.get_env()
+        self.hashed = self._hashed_names()
+        self.config.extra_css = [self.asset(p) for p in self.config.extra_css]
+        for key in ("favicon", "logo"):
+            if self.config.theme.get(key):
+                self.config.theme[key] = self.asset(self.config.theme[key])
+        self.env.filters["hashed"] = self.asset
         self._shells: dict[str, Shell] = {}
+
+    def _hashed_names(self) -> dict[str, str]:
+        """Site path of each of our own assets -> its content-hashed name (same bytes, same name:
+        a clean and an incremental build agree)."""
+        out = {}
+        for d in self.theme_dirs[:1]:
+            for f in sorted((d / OWN_ASSETS).rglob("*")):
+                if f.is_file():
+                    path = f.relative_to(d).as_posix()
+                    digest = hashlib.sha256(f.read_bytes()).hexdigest()[:8]
+                    stem, dot, suffix = path.rpartition(".")
+                    out[path] = f"{stem}.{digest}.{suffix}" if dot else f"{path}.{digest}"
+        return out
+
+    def asset(self, path: str) -> str:
+        """The published name of a theme file (hashed for our own assets)."""
+        return self.hashed.get(path, path)
 
     @property
     def theme_dirs(self) -> list[Path]:
@@ -105,6 +147,11 @@ class Engine:
         config.extra["homepage"] = station_home or "."
         context = get_context(Navigation([], []), Files([]), config, page)
         html = self.env.get_template("guides.html").render(context)
+        html = _CHECKBOX_AUTOCOMPLETE.sub(r"\1", html)
+        if kind == "notfound":
+            # served for any unknown path at any depth: every link from the site root; no canonical
+            html = _CANONICAL.sub("", html)
+            html = _RELATIVE.sub(lambda m: f'{m[1]}="{_from_root(path, m[2])}"', html)
         return Shell(tuple(_SPLIT.split(html)))
 
     def assets(self) -> list[tuple[Path, str]]:
@@ -115,7 +162,7 @@ class Engine:
         files.add_files_from_theme(self.env, self.config)
         # Material's JavaScript (bundle, search worker, lunr languages) is not used by our pages
         # (theme/guides.html drops it), nor are source maps: they are not published.
-        return [(Path(f.abs_src_path), f.dest_uri) for f in files
+        return [(Path(f.abs_src_path), self.asset(f.dest_uri)) for f in files
                 if not f.dest_uri.endswith(".map") and not f.dest_uri.startswith("assets/javascripts/")]
 
     def fingerprint_inputs(self) -> list[Path]:

@@ -114,7 +114,7 @@ class Renderer:
         self.engine = engine
         self.env = _env()
         self.stamps = stamps  # page path -> version stamp (see plan.fingerprint)
-        self.env.globals.update(L=LABELS, district=catalogue.district, items=catalogue.items)
+        self.env.globals.update(L=LABELS, district=catalogue.district, items=catalogue.items, asset=engine.asset)
 
     @property
     def site_url(self) -> str:
@@ -198,6 +198,18 @@ class Renderer:
                                                               rel=rel_for(page.path))
         return self._shell(page, site_name=f"{self.cat.district.name}便民服务", title="发布报告",
                            description="发布报告", content=content, head='<meta name="robots" content="noindex">')
+
+    def render_notfound(self) -> str:
+        """404.html: what Netlify (and `guides serve`) answer for an unknown path, with the
+        portal's station finder; its links are from the site root (served at any depth)."""
+        d = self.cat.district
+        towns: dict[str, list[Station]] = {}
+        for code, st in self.cat.stations.items():
+            towns.setdefault(code[:9], []).append(st)
+        content = self.env.get_template("notfound.html").render(
+            towns=[(t.code, t.name, towns.get(t.code, [])) for t in d.towns])
+        return self._shell(Page("notfound", ""), site_name=f"{d.name}便民服务", title="页面不存在",
+                           description="页面不存在", content=content, head='<meta name="robots" content="noindex">')
 
     def _qr(self, page: Page) -> str:
         return qr.svg(self.site_url + "/" + page.path)

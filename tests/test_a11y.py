@@ -24,6 +24,12 @@ PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "i
          "has_touch": True, "locale": "zh-CN"}
 BUDGET = 150 * 1024               # bytes, gzip-compressed, for a guide's first load
 PAGE_SCRIPTS = ["/assets/guides/guides.js", "/assets/guides/head.js"]   # all the script a page loads
+
+
+def unhashed(path: str) -> str:
+    """An asset's path without its content hash (guides.3f2a1c9e.js -> guides.js)."""
+    return re.sub(r"\.[0-9a-f]{8}(?=\.[a-z]+$)", "", path)
+
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 
@@ -264,7 +270,7 @@ def test_elder_mode_is_set_before_the_first_paint(served, browser):
     """No flash: the class comes from head.js, a blocking script in <head>, before the body
     exists, even when guides.js never arrives."""
     context = browser.new_context(**PHONE)
-    context.route("**/guides.js", lambda route: route.abort())
+    context.route("**/guides.*.js", lambda route: route.abort())
     context.add_init_script("""
       new MutationObserver((_, obs) => {
         if (document.body) { window.__elderAtBody = document.documentElement.classList.contains('g-elder'); obs.disconnect(); }
@@ -371,7 +377,7 @@ def test_guide_first_load_is_within_budget_and_loads_no_unneeded_script(served, 
     report = "\n".join(rows) + f"\n{total:>7}  total"
     assert total <= BUDGET, report
     paths = [urlsplit(r.url).path for r in responses]
-    scripts = [p for p in paths if p.endswith(".js")]
+    scripts = [unhashed(p) for p in paths if p.endswith(".js")]
     assert sorted(scripts) == PAGE_SCRIPTS, report             # no bundle.js, no lunr, no search index
     assert not any(p.endswith(".woff2") or p.endswith(".ttf") for p in paths), report
     context.close()
@@ -384,10 +390,10 @@ def test_search_scripts_load_only_when_a_resident_focuses_the_search_box(served,
     page = context.new_page()
     page.goto(served.url + f"{STATION}/", wait_until="load")
     page.wait_for_timeout(300)
-    assert sorted(p for p in requested if p.endswith(".js")) == PAGE_SCRIPTS
+    assert sorted(unhashed(p) for p in requested if p.endswith(".js")) == PAGE_SCRIPTS
     page.locator("#g-q").focus()
     page.wait_for_function("window.GUIDE_INDEX !== undefined")
-    loaded = [p for p in requested if p.endswith(".js")]
+    loaded = [unhashed(p) for p in requested if p.endswith(".js")]
     assert "/assets/guides/lunr.min.js" in loaded and any(p.startswith("/search/") for p in loaded), loaded
     context.close()
 

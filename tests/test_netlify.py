@@ -32,14 +32,20 @@ def test_security_headers_allow_only_the_site_itself():
 
 
 def test_cache_headers():
-    for fingerprinted in ("/assets/stylesheets/*",):
+    for fingerprinted in ("/assets/stylesheets/*", "/assets/guides/*"):
         assert headers_for(fingerprinted)["Cache-Control"] == "public, max-age=31536000, immutable"
-    for revalidated in ("/*/", "/", "/assets/guides/*", "/search/*"):
+    for revalidated in ("/*/", "/", "/search/*"):
         assert "must-revalidate" in headers_for(revalidated)["Cache-Control"]
     assert headers_for("/_admin/*")["X-Robots-Tag"] == "noindex"
 
 
 def test_fingerprinted_assets_really_are_fingerprinted(mini_site):
+    import hashlib
     import re
     for css in (mini_site / "assets/stylesheets").glob("*.css"):
         assert re.search(r"\.[0-9a-f]{8}\.min\.css$", css.name), css.name
+    ours = [p for p in (mini_site / "assets/guides").iterdir()]
+    assert len(ours) == len(list((ROOT / "theme/assets/guides").iterdir()))
+    for p in ours:  # the name carries the hash of the bytes: immutable is safe
+        digest = re.search(r"\.([0-9a-f]{8})\.[a-z]+$", p.name)
+        assert digest and hashlib.sha256(p.read_bytes()).hexdigest()[:8] == digest[1], p.name
