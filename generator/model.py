@@ -118,8 +118,6 @@ class Item(Record):
     """一个事项：全市统一的要素（名称、编码、类型、依据、层级、条件、材料、时限、收费）。"""
 
     code: str = Field(title="事项编码", pattern=CODE_PATTERN, max_length=40)
-    # the item's code in 山东政务服务网's implementation list, where the district has confirmed it
-    impl_code: str | None = Field(None, title="实施编码", pattern=r"^[0-9A-Za-z-]{6,60}$")
     name: Text = Field(title="事项名称")
     item_type: Literal[ITEM_TYPES] = Field(title="事项类型")
     category: Literal[CATEGORIES] = Field(title="服务类别")
@@ -127,6 +125,8 @@ class Item(Record):
     legal_bases: list[LegalBasis] = Field(title="设定依据", min_length=1)
     level: Text = Field(title="行使层级")
     department: Text = Field(title="实施主体")
+    # the item's code in 山东政务服务网's implementation list, where the district has confirmed it
+    impl_code: str | None = Field(None, title="实施编码", pattern=r"^[0-9A-Za-z-]{6,60}$")
     conditions: list[Text] = Field(title="受理条件", min_length=1)
     materials: list[Material] = Field(default_factory=list, title="申请材料")
     no_materials: bool = Field(False, title="无需提交材料")
