@@ -17,13 +17,14 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from .load import display, read_yaml
+from .load import display
 from .problems import Problems
 
 QUEUE = "reprint.yaml"
@@ -76,46 +77,66 @@ class ReprintQueue:
 
     @classmethod
     def load(cls, content: Path) -> "ReprintQueue":
-        """The queue in `content`; none yet is an empty queue. Raises ReprintQueueError if broken."""
+        """The queue in `content`; none yet is an empty queue. Raises ReprintQueueError if broken.
+        Read line by line (the format `text` writes, one sheet a JSON object a line), not as general
+        YAML: a first publish queues every sheet of the district (296 stations: 14,455 lines, 1.4 MB),
+        beyond the size and value limits that protect the YAML reader from hostile content files."""
         path = Path(content) / QUEUE
         queue = cls()
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():
             return queue
         problems = Problems()
-        src = read_yaml(path, problems)
-        if src is None:  # empty (the build never writes an empty file: truncated), or not YAML
-            if any("为空" in p.message or "没有内容" in p.message for p in problems):
-                problems[:] = [dataclasses.replace(p, message=p.message + "：重印队列可能被截断。请用 git 恢复此文件"
-                                                   "（git checkout content/reprint.yaml）；确实无需重印时删除此文件")
-                               for p in problems]
-            raise ReprintQueueError(problems)
         shown = display(path)
-        data = src.data
-        for key in data:
-            if key not in ("stations", "total"):
-                problems.error(shown, src.line((key,)), key, "不认识的字段（此文件由 guides 维护，请不要手工编辑）")
-        stations = data.get("stations")
-        if not isinstance(stations, dict):
-            problems.error(shown, src.line(("stations",)), "stations", "缺少服务站清单（stations:）")
+        redo = "请用 git 恢复此文件（git checkout content/reprint.yaml）"
+        if not path.is_file():
+            problems.error(shown, 1, "", "不是普通文件：重印队列应是 guides build 写的文本文件")
             raise ReprintQueueError(problems)
+        try:
+            raw = path.read_bytes()
+            text = raw.decode("utf-8")
+        except OSError as e:
+            problems.error(shown, 1, "", f"无法读取文件：{e.strerror or e}")
+            raise ReprintQueueError(problems)
+        except UnicodeDecodeError as e:
+            problems.error(shown, raw[:e.start].count(b"\n") + 1, "", f"本行不是 UTF-8 编码：{redo}")
+            raise ReprintQueueError(problems)
+        code: str | None = None
+        stations_line = total_line = None
+        listed = False
+        total = None
         count = 0
-        for code, sheets in stations.items():
-            if not isinstance(sheets, list):
-                problems.error(shown, src.line(("stations", code)), f"stations.{code}", "应为逐行列出的材料")
+        for n, line in enumerate(text.splitlines(), start=1):
+            if not line.strip() or line.lstrip().startswith("#"):
                 continue
-            for i, raw in enumerate(sheets):
-                sheet = _sheet(code, raw, src.line(("stations", code, i)), shown, problems)
+            if total_line is not None:
+                problems.error(shown, n, "", f"total 之后不应再有内容（此文件由 guides 维护，请不要手工编辑）")
+            elif line in ("stations:", "stations: {}") and stations_line is None:
+                stations_line, listed = n, line == "stations:"
+            elif (m := _TOTAL.fullmatch(line)) and stations_line is not None:
+                total, total_line = int(m.group(1)), n
+            elif (m := _STATION.fullmatch(line)) and stations_line is not None and listed:
+                code = json.loads(m.group(1))
+            elif (m := _SHEET.fullmatch(line)) and code is not None:
+                try:
+                    raw_sheet = json.loads(m.group(1))
+                except ValueError:
+                    raw_sheet = None
+                sheet = _sheet(code, raw_sheet, n, shown, problems)
                 if sheet is not None:
                     queue._q.setdefault(code, []).append(sheet)
                     count += 1
-        total = data.get("total")
-        if not isinstance(total, int) or isinstance(total, bool):
-            problems.error(shown, src.line(("total",)) if "total" in data else max(src.lines.values()), "total",
-                           "缺少总份数（total:）：文件可能被截断。请用 git 恢复此文件（git checkout content/reprint.yaml）")
+            else:
+                problems.error(shown, n, "", "本行无法识别（此文件由 guides 维护，请不要手工编辑）：" + redo)
+        last = len(text.splitlines()) or 1
+        if stations_line is None and not problems:
+            what = "文件为空" if not text.strip() else "缺少服务站清单（stations:）"
+            problems.error(shown, last if text.strip() else 1, "stations",
+                           f"{what}：重印队列可能被截断。{redo}；确实无需重印时删除此文件")
+        elif total_line is None and not problems.errors:
+            problems.error(shown, last, "total", f"缺少总份数（total:）：文件可能被截断。{redo}")
         elif not problems.errors and total != count:
-            problems.error(shown, src.line(("total",)), "total",
-                           f"文件中有 {count} 份材料，但 total 是 {total}：文件可能被截断或被手工改动。"
-                           f"请用 git 恢复此文件（git checkout content/reprint.yaml）")
+            problems.error(shown, total_line, "total",
+                           f"文件中有 {count} 份材料，但 total 是 {total}：文件可能被截断或被手工改动。{redo}")
         if problems.errors:
             raise ReprintQueueError(problems)
         return queue
@@ -194,13 +215,9 @@ class ReprintQueue:
             for code, sheets in body.items():
                 lines.append(f"  {_q(code)}:\n")
                 for s in sheets:
-                    fields = [f"kind: {s.kind}"]
-                    if s.item is not None:
-                        fields.append(f"item: {_q(s.item)}")
-                    if s.stamp is not None:
-                        fields.append(f"stamp: {_q(s.stamp)}")
-                    fields.append(f"since: {_q(s.since)}")
-                    lines.append("    - {" + ", ".join(fields) + "}\n")
+                    fields = {"kind": s.kind, "item": s.item, "stamp": s.stamp, "since": s.since}
+                    lines.append("    - " + json.dumps({k: v for k, v in fields.items() if v is not None},
+                                                      ensure_ascii=False) + "\n")
         lines.append(f"total: {len(self)}\n")
         return "".join(lines)
 
@@ -209,14 +226,19 @@ class ReprintQueue:
         _atomic_write(Path(content) / QUEUE, self.text().encode("utf-8"))
 
 
+_STATION = re.compile(r'  ("[0-9A-Za-z-]+"):')
+_SHEET = re.compile(r"    - (\{.*\})")
+_TOTAL = re.compile(r"total: (0|[1-9][0-9]*)")
+
+
 def _q(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
+    return json.dumps(text, ensure_ascii=False)  # JSON is YAML: the file stays readable as YAML
 
 
 def _sheet(station: str, raw, line: int, path: str, problems: Problems) -> Sheet | None:
     where = f"stations.{station}"
     if not isinstance(raw, dict):
-        problems.error(path, line, where, "每份材料应写成 {kind: …, item: …, stamp: …, since: …}")
+        problems.error(path, line, where, '每份材料应写成一行 {"kind": …, "item": …, "stamp": …, "since": …}')
         return None
     unknown = set(raw) - {"kind", "item", "stamp", "since"}
     kind, item, stamp, since = (raw.get(k) for k in ("kind", "item", "stamp", "since"))

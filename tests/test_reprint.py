@@ -112,7 +112,7 @@ def test_round_trip_through_the_file_is_exact_and_stable(tmp_path):
     again.mark_printed(A, [s for s in again.pending()[A] if s.kind == "poster"])
     again.save(tmp_path)
     after = (tmp_path / QUEUE).read_text(encoding="utf-8").splitlines()
-    assert set(text.splitlines()) - set(after) == {line for line in text.splitlines() if "kind: poster" in line} | {"total: 5"}
+    assert set(text.splitlines()) - set(after) == {line for line in text.splitlines() if "\"kind\": \"poster\"" in line} | {"total: 5"}
     assert set(after) - set(text.splitlines()) == {"total: 4"}
 
 
@@ -137,20 +137,54 @@ def test_save_is_atomic(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == [QUEUE]  # no temporary file left
 
 
+S = 'stations:\n  "A":\n'
+
+
 BROKEN = [
     ("", 1, "截断"),                                                    # truncated to nothing
     ("# 只有注释\n", 1, "截断"),
-    ('stations:\n  "A":\n    - {kind: guide, item: "X", since: "t"}\n', 3, "total"),  # cut before total
-    ('stations:\n  "A":\n    - {kind: guide, item: "X", since: "t"}\ntotal: 2\n', 4, "截断"),
-    ('stations:\n  "A":\n    - {kind: flyer, since: "t"}\ntotal: 1\n', 3, "种类“flyer”"),
-    ('stations:\n  "A":\n    - {kind: guide, since: "t"}\ntotal: 1\n', 3, "事项编码"),
-    ('stations:\n  "A":\n    - {kind: cover, item: "X", since: "t"}\ntotal: 1\n', 3, "封面和海报不写"),
-    ('stations:\n  "A":\n    - {kind: cover}\ntotal: 1\n', 3, "since"),
-    ('stations:\n  "A":\n    - {kind: cover, colour: red, since: "t"}\ntotal: 1\n', 3, "不认识的字段"),
-    ('stations:\n  "A":\n    - {kind: cover, since: "t"\ntotal: 1\n', 4, "YAML"),
-    ("total: 0\n", 1, "stations"),
-    ("stations: {}\ntotal: 0\nextra: 1\n", 3, "不认识的字段"),
+    (S + '    - {"kind": "guide", "item": "X", "since": "t"}\n', 3, "total"),  # cut before total
+    (S + '    - {"kind": "guide", "item": "X", "since": "t"}\ntotal: 2\n', 4, "截断"),
+    (S + '    - {"kind": "guide", "item": "X", "since": "t"}\n    - {"kind": "gu', 4, "无法识别"),  # cut mid-line
+    (S + '    - {"kind": "flyer", "since": "t"}\ntotal: 1\n', 3, "种类“flyer”"),
+    (S + '    - {"kind": "guide", "since": "t"}\ntotal: 1\n', 3, "事项编码"),
+    (S + '    - {"kind": "cover", "item": "X", "since": "t"}\ntotal: 1\n', 3, "封面和海报不写"),
+    (S + '    - {"kind": "cover"}\ntotal: 1\n', 3, "since"),
+    (S + '    - {"kind": "cover", "colour": "red", "since": "t"}\ntotal: 1\n', 3, "不认识的字段"),
+    (S + '    - {kind: cover, since: t}\ntotal: 1\n', 3, "每份材料应写成一行"),
+    (S + '    - [1, 2]\ntotal: 1\n', 3, "无法识别"),
+    ('"A":\n    - {"kind": "cover", "since": "t"}\ntotal: 1\n', 1, "无法识别"),
+    ("total: 0\n", 1, "无法识别"),
+    ("stations: {}\ntotal: 0\nextra: 1\n", 3, "total 之后"),
+    ('stations: {}\n  "A":\n    - {"kind": "cover", "since": "t"}\ntotal: 1\n', 2, "无法识别"),
 ]
+
+
+@pytest.mark.parametrize("raw", [b"\xff\xfe", "stations: {}\n# 注释\n".encode("gb18030") + b"\xa1\n"])
+def test_not_utf8_is_an_error(tmp_path, raw):
+    (tmp_path / QUEUE).write_bytes(raw)
+    with pytest.raises(ReprintQueueError) as e:
+        ReprintQueue.load(tmp_path)
+    assert "UTF-8" in str(e.value)
+
+
+def test_a_fifo_is_an_error_not_a_hang(tmp_path):
+    os.mkfifo(tmp_path / QUEUE)
+    with pytest.raises(ReprintQueueError) as e:
+        ReprintQueue.load(tmp_path)
+    assert "不是普通文件" in str(e.value)
+
+
+def test_a_whole_district_queue_loads(tmp_path):
+    """A first publish of a large district queues every sheet (the sample: 296 stations, 14,455
+    sheets, 1.4 MB); the queue is not bound by the content files' YAML limits."""
+    q = ReprintQueue()
+    stations = [f"3703{i:08d}" for i in range(600)]
+    items = [f"XX-{i:03d}" for i in range(60)]
+    q.add(change([entry(s, items, cover=True, poster=True) for s in stations]), T1)
+    q.save(tmp_path)
+    assert (tmp_path / QUEUE).stat().st_size > 3 * 1024 * 1024
+    assert ReprintQueue.load(tmp_path).pending() == q.pending()
 
 
 @pytest.mark.parametrize("text, line, words", BROKEN)
