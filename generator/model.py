@@ -29,7 +29,17 @@ CASE_TYPES = ("即办件", "承诺件")
 BADGES = ("党员先锋岗", "模范示范岗")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-Text = Annotated[str, Field(min_length=1)]
+# Length limits, from the sample's longest values with headroom (measured over content/:
+# names ≤ 37 characters, one-line texts ≤ 79, paragraphs ≤ 216). A value far longer is a
+# mistake (a pasted document, a missing line break) that would stretch pages, posters and
+# QR labels; the limit is in the type, so messages and spreadsheet/CMS tools read it here.
+NAME_MAX, LINE_MAX, PARA_MAX = 60, 200, 1000
+Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX)]  # people, places, item names: headings
+Text = Annotated[str, Field(min_length=1, max_length=LINE_MAX)]  # one line: addresses, laws, sources
+Para = Annotated[str, Field(min_length=1, max_length=PARA_MAX)]  # a paragraph: conditions, answers, notes
+OptName = Annotated[str, Field(max_length=NAME_MAX)] | None
+OptText = Annotated[str, Field(max_length=LINE_MAX)] | None
+OptPara = Annotated[str, Field(max_length=PARA_MAX)] | None
 
 # A phone number residents can dial (also written into tel: links): a landline with its
 # area code (0533-4180001), a mobile (13912345678), a service number (12345, 95598) or
@@ -66,9 +76,9 @@ class Material(Record):
     form: Literal["原件", "复印件", "原件和复印件"] = Field(title="材料形式")
     copies: int = Field(1, ge=1, le=20, title="份数")
     required: bool = Field(True, title="是否必需")
-    condition: str | None = Field(None, title="需提供的情形")
+    condition: OptText = Field(None, title="需提供的情形")
     source: Text = Field(title="来源")
-    notes: str | None = Field(None, title="备注")
+    notes: OptPara = Field(None, title="备注")
 
     @model_validator(mode="after")
     def _condition(self) -> Material:
@@ -80,12 +90,12 @@ class Material(Record):
 
 
 class Step(Record):
-    name: Text = Field(title="环节")
-    detail: Text = Field(title="办理说明")
+    name: Name = Field(title="环节")
+    detail: Para = Field(title="办理说明")
 
 
 class Fee(Record):
-    name: Text = Field(title="收费项目")
+    name: Name = Field(title="收费项目")
     amount: Text = Field(title="收费标准")
     basis: Text = Field(title="收费依据")
 
@@ -106,19 +116,19 @@ class Online(Record):
 class Proxy(Record):
     available: bool = Field(title="可帮办代办")
     home_visit: bool = Field(False, title="可上门服务")
-    note: str | None = Field(None, title="帮办代办说明")
+    note: OptPara = Field(None, title="帮办代办说明")
 
 
 class Question(Record):
     q: Text = Field(title="问题")
-    a: Text = Field(title="解答")
+    a: Para = Field(title="解答")
 
 
 class Item(Record):
     """一个事项：全市统一的要素（名称、编码、类型、依据、层级、条件、材料、时限、收费）。"""
 
     code: str = Field(title="事项编码", pattern=CODE_PATTERN, max_length=40)
-    name: Text = Field(title="事项名称")
+    name: Name = Field(title="事项名称")
     item_type: Literal[ITEM_TYPES] = Field(title="事项类型")
     category: Literal[CATEGORIES] = Field(title="服务类别")
     exploratory: bool = Field(False, title="探索赋权事项")
@@ -127,14 +137,14 @@ class Item(Record):
     department: Text = Field(title="实施主体")
     # the item's code in 山东政务服务网's implementation list, where the district has confirmed it
     impl_code: str | None = Field(None, title="实施编码", pattern=r"^[0-9A-Za-z-]{6,60}$")
-    conditions: list[Text] = Field(title="受理条件", min_length=1)
+    conditions: list[Para] = Field(title="受理条件", min_length=1)
     materials: list[Material] = Field(default_factory=list, title="申请材料")
     no_materials: bool = Field(False, title="无需提交材料")
     process: list[Step] = Field(title="办理流程", min_length=1)
     # Only a law, regulation or rule sets a legal limit; without one the guide says 无法定时限.
     legal_limit_days: int | None = Field(None, title="法定办结时限", ge=0, le=365)
     legal_limit_unit: Literal["工作日", "日"] = Field("工作日", title="法定时限计算单位")
-    legal_limit_basis: str | None = Field(None, title="法定时限依据", min_length=1)
+    legal_limit_basis: OptText = Field(None, title="法定时限依据", min_length=1)
     promised_limit_days: int = Field(title="承诺办结时限（工作日）", ge=0, le=365)
     case_type: Literal[CASE_TYPES] = Field(title="办件类型")
     fees: Literal["不收费"] | list[Fee] = Field(title="收费情况")
@@ -143,7 +153,7 @@ class Item(Record):
     proxy: Proxy = Field(title="帮办代办")
     phone: Phone = Field(title="咨询电话")
     faq: list[Question] = Field(default_factory=list, title="常见问题")
-    aliases: list[Text] = Field(default_factory=list, title="俗称（搜索用）")
+    aliases: list[Name] = Field(default_factory=list, title="俗称（搜索用）")
     updated: dt.date = Field(title="更新日期")
 
     @model_validator(mode="after")
@@ -217,15 +227,15 @@ class Hours(Record):
     fri: list[str] = Field(title="周五")
     sat: list[str] = Field(title="周六")
     sun: list[str] = Field(title="周日")
-    holiday_note: str | None = Field(None, title="节假日安排")
+    holiday_note: OptText = Field(None, title="节假日安排")
 
     _check = field_validator(*WEEKDAYS)(classmethod(lambda cls, v: _time_ranges(v)))
 
 
 class Staff(Record):
-    name: Text = Field(title="姓名")
-    role: Text = Field(title="职务")
-    window: Text = Field(title="窗口")
+    name: Name = Field(title="姓名")
+    role: Name = Field(title="职务")
+    window: Name = Field(title="窗口")
     badge: Literal[BADGES] | None = Field(None, title="示范岗")
     phone: Phone | None = Field(None, title="联系电话")
 
@@ -244,13 +254,13 @@ class ItemSelection(Record):
 
 
 class LocalNote(Record):
-    window: str | None = Field(None, title="办理窗口")
-    proxy_person: str | None = Field(None, title="帮办代办员")
-    note: str | None = Field(None, title="本站说明")
+    window: OptName = Field(None, title="办理窗口")
+    proxy_person: OptName = Field(None, title="帮办代办员")
+    note: OptPara = Field(None, title="本站说明")
 
 
 class Partner(Record):
-    name: Text = Field(title="便民服务点名称", pattern=r"便民服务点$")
+    name: Name = Field(title="便民服务点名称", pattern=r"便民服务点$")
     host: Literal["邮政", "银行", "商超", "其他"] = Field(title="合作网点类型")
     address: Text = Field(title="地址")
     hours: Text = Field(title="服务时间")
@@ -272,8 +282,8 @@ class Checklist(Record):
 
 class Station(Record):
     code: str = Field(title="村（社区）区划代码", pattern=VILLAGE_CODE_PATTERN)
-    division: Text = Field(title="区划名称")
-    name: Text = Field(title="服务站名称")
+    division: Name = Field(title="区划名称")
+    name: Name = Field(title="服务站名称")
     kind: Literal["村", "社区"] = Field(title="类型")
     address: Text = Field(title="地址")
     phone: Phone = Field(title="服务站电话")
@@ -290,27 +300,27 @@ class Station(Record):
 
 
 class Portal(Record):
-    name: Text = Field(title="网上办事门户名称")
+    name: Name = Field(title="网上办事门户名称")
     url: str = Field(title="网上办事门户地址", pattern=r"^https://")  # allow-list: validate.py
 
 
 class Town(Record):
     code: str = Field(title="镇（街道）代码", pattern=r"^\d{9}$")
-    name: Text = Field(title="镇（街道）名称")
+    name: Name = Field(title="镇（街道）名称")
 
 
 class District(Record):
-    name: Text = Field(title="区县名称")
+    name: Name = Field(title="区县名称")
     # a district (6 digits) publishes its own stations; a city (4 digits) can publish all of its districts'
     code: str = Field(title="区县代码", pattern=r"^\d{4}(\d{2})?$")
-    city: Text = Field(title="所属市")
+    city: Name = Field(title="所属市")
     site_url: str = Field(title="网站地址", pattern=r"^https://")  # an https origin: urls.site_origin
     supervision_hotline: Phone = Field(title="监督举报电话")
     citizen_hotline: Phone = Field("12345", title="政务服务便民热线")
     portal: Portal = Field(title="网上办事门户")
     online_domains: list[Text] = Field(title="网办链接允许的域名", min_length=1)
     sample_data: bool = Field(False, title="示例数据")
-    sample_notice: str | None = Field(None, title="示例数据说明")
+    sample_notice: OptPara = Field(None, title="示例数据说明")
     towns: list[Town] = Field(title="镇（街道）", min_length=1)
     item_sets: dict[str, list[str]] = Field(default_factory=dict, title="默认事项清单")
 
@@ -329,9 +339,9 @@ class Retirement(Record):
     a tombstone page says what happened, or, with a successor, a permanent redirect."""
 
     code: str = Field(title="编码", pattern=CODE_PATTERN)
-    name: Text = Field(title="名称")
+    name: Name = Field(title="名称")
     date: dt.date = Field(title="停用日期")
-    reason: Text = Field(title="原因")
+    reason: Para = Field(title="原因")
     successor: str | None = Field(None, title="更名或合并后的新编码", pattern=CODE_PATTERN)
 
 

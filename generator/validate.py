@@ -77,7 +77,7 @@ def _message(err: dict) -> str:
     if kind == "too_short":
         return f"至少应有 {ctx.get('min_length', 1)} 项"
     if kind == "string_too_long":
-        return f"过长（最多 {ctx.get('max_length')} 个字符）"
+        return f"过长：{len(str(err.get('input', '')))} 个字符，最多 {ctx.get('max_length')} 个字符（请精简，或把说明分成几条）"
     if kind in ("greater_than_equal", "greater_than"):
         return f"不能小于 {ctx.get('ge', ctx.get('gt'))}"
     if kind in ("less_than_equal", "less_than"):

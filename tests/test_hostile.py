@@ -236,3 +236,137 @@ def test_one_bad_item_is_one_error(mini):
     assert r.returncode == 1
     errors = [l for l in r.stderr.splitlines() if re.match(r".+:\d+: ", l) and "警告" not in l]
     assert len(errors) == 1 and "items/JF-001.yaml" in errors[0], r.stderr
+
+
+# --------------------------------------------------------------------- 12.7 length limits
+
+from generator.model import LINE_MAX, NAME_MAX, PARA_MAX  # noqa: E402  (the limits live in the model)
+
+
+def too_long(n: int) -> str:
+    return f"过长：{n} 个字符，最多"
+
+
+# (case, edit, file, line, message): each one character over its limit, and the 10,000-character name
+LONG = [
+    ("10,000-character division name", replace(VILLAGE, "division: 安上村委会", "division: " + "安" * 10_000 + "村委会"),
+     VILLAGE, 2, f"区划名称 (division): {too_long(10_003)} {NAME_MAX} 个字符"),
+    ("10,000-character item name", replace(ITEM, "name: 老年人优待证办理", "name: " + "优" * 10_000), ITEM, 2,
+     f"事项名称 (name): {too_long(10_000)} {NAME_MAX} 个字符"),
+    ("staff name", replace(VILLAGE, "name: 张秀英", "name: " + "张" * (NAME_MAX + 1)), VILLAGE, 17,
+     f"工作人员[1].姓名 (staff.0.name): {too_long(NAME_MAX + 1)} {NAME_MAX} 个字符"),
+    ("station address", replace(VILLAGE, "address: 博山区城东街道安上村党群服务中心一楼", "address: " + "A" * (LINE_MAX + 1)),
+     VILLAGE, 5, f"地址 (address): {too_long(LINE_MAX + 1)} {LINE_MAX} 个字符"),
+    ("department", replace(ITEM, "department: 博山区民政局", "department: " + "局" * (LINE_MAX + 1)), ITEM, 9,
+     f"实施主体 (department): {too_long(LINE_MAX + 1)} {LINE_MAX}"),
+    ("a condition", replace(ITEM, "  - 年满60周岁、具有本区户籍或持有本区居住证的老年人", "  - " + "条" * (PARA_MAX + 1)), ITEM, 11,
+     f"受理条件[1] (conditions.0): {too_long(PARA_MAX + 1)} {PARA_MAX}"),
+    ("optional material note", replace(ITEM, "notes: 白底", "notes: " + "白" * (PARA_MAX + 1)), ITEM, 21,
+     f"申请材料[2].备注 (materials.1.notes): {too_long(PARA_MAX + 1)} {PARA_MAX}"),
+]
+
+
+@pytest.mark.parametrize("case,edit,path,line,message", LONG, ids=[c[0] for c in LONG])
+def test_length_limits(mini, case, edit, path, line, message):
+    edit(mini)
+    r = run("check", "--content", mini)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "Traceback" not in r.stderr
+    where = f"{mini / path}:{line}: "
+    hits = [l for l in r.stderr.splitlines() if l.startswith(where) and message in l]
+    assert hits, f"expected {where}… {message}\n got:\n{r.stderr[:3000]}"
+
+
+def test_longest_allowed_values_fit_a_phone(mini, tmp_path, browser):
+    """Values at the limits, without a break point (Latin letters), stay inside a 360 px page."""
+    from conftest import Server
+
+    replace(ITEM, "name: 老年人优待证办理", "name: " + "W" * NAME_MAX)(mini)
+    replace(ITEM, "department: 博山区民政局", "department: " + "D" * LINE_MAX)(mini)
+    replace(VILLAGE, "address: 博山区城东街道安上村党群服务中心一楼", "address: " + "A" * LINE_MAX)(mini)
+    replace(VILLAGE, "complaint_box: 大厅入口右侧", "complaint_box: " + "B" * LINE_MAX)(mini)
+    replace(VILLAGE, "name: 张秀英", "name: " + "Z" * NAME_MAX)(mini)
+    r = run("build", "--content", mini, "--out", tmp_path / "site")
+    assert r.returncode == 0, r.stderr
+    server = Server(tmp_path / "site")
+    page = browser.new_page(viewport={"width": 360, "height": 800})
+    try:
+        for path in ("370304001200/", "370304001200/LN-001/", "items/LN-001/", "items/", ""):
+            page.goto(server.url + path)
+            assert "W" * 20 in page.content() or path in ("370304001200/", "")  # the long value is there
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 360, f"/{path} is {width} px wide at 360 px"
+    finally:
+        page.close()
+        server.stop()
+
+
+# -------------------------------------------------------------------------- 12.6 disk full
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 4 MB file system (tmpfs; the tests run as root) that can be filled up."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], check=True)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def fill(disk: Path, leave_kb: int = 0) -> None:
+    free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+    subprocess.run(["fallocate", "-l", str(max(free - leave_kb * 1024, 4096)), str(disk / "filler")], check=True)
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def full_build(mini, disk, tmp_path):
+    """Site on the full disk; a --clean build must write every page."""
+    site = disk / "site"
+    assert run("build", "--content", mini, "--out", site).returncode == 0
+    fill(disk, leave_kb=40)
+    return site, ["build", "--clean", "--content", mini, "--out", site], "已发布的网站未改动"
+
+
+def full_ledger(mini, disk, tmp_path):
+    """Content (with its URL ledger) on the full disk; the site elsewhere."""
+    content = disk / "content"
+    shutil.copytree(mini, content)
+    site = tmp_path / "site"
+    assert run("build", "--content", content, "--out", site).returncode == 0
+    ledger = content / "published.txt"
+    ledger.write_text("".join(ledger.read_text(encoding="utf-8").splitlines(keepends=True)[:-1]), encoding="utf-8")
+    fill(disk)  # the next build adds the missing URL back to the ledger
+    return ledger, ["build", "--content", content, "--out", site], "已发布的网站未改动"
+
+
+def full_print(mini, disk, tmp_path):
+    """The offline copy printed onto the full disk."""
+    site = tmp_path / "site"
+    assert run("build", "--content", mini, "--out", site).returncode == 0
+    out = disk / "print"
+    command = ["print", "370304001200", "--offline-only", "--test-print", "--content", mini, "--site", site,
+               "--out", out]
+    assert run(*command).returncode == 0
+    assert any(out.rglob("*.zip"))
+    fill(disk, leave_kb=8)
+    return out, [*command, "--force"], "已有的打印文件未改动（写了一半的文件已删除）"
+
+
+DISK_FULL = [("build: pages", full_build), ("build: URL ledger", full_ledger), ("print: offline zip", full_print)]
+
+
+@pytest.mark.parametrize("case,setup", DISK_FULL, ids=[c[0] for c in DISK_FULL])
+def test_disk_full(mini, tmp_path, small_disk, case, setup):
+    kept, command, after = setup(mini, small_disk, tmp_path)
+    before = files(kept) if kept.is_dir() else kept.read_bytes()
+    r = run(*command)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "Traceback" not in r.stderr and "OSError" not in r.stderr
+    assert f"{kept}: 无法写入：磁盘空间不足（ENOSPC）。请清理磁盘空间后重新运行。{after}" in r.stderr, r.stderr
+    assert (files(kept) if kept.is_dir() else kept.read_bytes()) == before  # nothing damaged, nothing half-written
