@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
-from . import ledger, opendata, publish, report, reprint, search
+from . import ledger, opendata, publish, report, reprint, search, standard
 from .engine import Engine
 from .plan import Fingerprints, Page, plan, stamps
 from .publish import STATE
@@ -233,6 +233,7 @@ def _build(content: Path, out: Path, *, config_file: Path, stations: list[str] |
         if base and not stations:
             _remove_unplanned(staging, base, pages)
         opendata.write(catalogue, staging, _JOURNAL, write_file)  # data/: open data, only changed files
+        standard.write(catalogue, staging, renderer, _JOURNAL, write_file)  # _admin/standard/: 专项评估
 
         if previous_state is None and out.exists():
             # built by other code (or --clean): still what the public saw, so the report compares to it

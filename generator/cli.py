@@ -72,6 +72,12 @@ def _import(args) -> int:
     return run_import(args.file, args.content)
 
 
+def _report(args) -> int:
+    from .standard import run_report
+
+    return run_report(args.content, args.file)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="guides", description="村（社区）便民服务站办事指南发布工具")
     sub = p.add_subparsers(dest="command", required=True)
@@ -109,6 +115,11 @@ def parser() -> argparse.ArgumentParser:
     im.add_argument("file", type=Path, metavar="FILE.xlsx")
     content_arg(im)
     im.set_defaults(run=_import)
+
+    rp = sub.add_parser("report", help="标准化建设评估报告（各镇街、各服务站是否达标）导出为 Excel 工作簿")
+    rp.add_argument("file", type=Path, metavar="FILE.xlsx")
+    content_arg(rp)
+    rp.set_defaults(run=_report)
 
     pr = sub.add_parser("print", help="生成服务站公示材料 PDF、二维码海报和离线副本")
     pr.add_argument("codes", nargs="*", metavar="CODE", help="服务站（村、社区）区划代码")

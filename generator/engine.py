@@ -43,6 +43,7 @@ KINDS = {
     "station": f"{_STATION}/",
     "guide": f"{_STATION}/{_ITEM}/",
     "admin": "_admin/",
+    "standard": "_admin/standard/",
     "print": f"{_STATION}/print/",
     "notfound": "404/",  # 404.html: served at any depth, so its links are then made root-absolute
 }

@@ -359,14 +359,24 @@ def _check_station_refs(st: Station, src: Source, offered: list[str], problems: 
                                f"事项“{code}”不是本站可办事项")
 
 
-def _station_warnings(st: Station, src: Source, offered: list[Item], problems: Problems) -> None:
-    # the policy's rate counts on-request government service items, not bill payments (便民服务)
+def online_rate(offered: list[Item]) -> tuple[int, int]:
+    """A station's 网上可办率 as (online, on-request): the policy's rate counts on-request government
+    service items, not bill payments (便民服务). The check and the standardisation report both use it."""
     on_request = [it for it in offered if it.item_type != "便民服务"]
-    online = sum(1 for it in on_request if it.online.available)
-    if on_request and online / len(on_request) < ONLINE_TARGET:
+    return sum(1 for it in on_request if it.online.available), len(on_request)
+
+
+def checklist_gaps(st: Station) -> list[str]:
+    """The 六有一能 a station lacks, by their Chinese names."""
+    return [info.title for name, info in type(st.checklist).model_fields.items() if not getattr(st.checklist, name)]
+
+
+def _station_warnings(st: Station, src: Source, offered: list[Item], problems: Problems) -> None:
+    online, on_request = online_rate(offered)
+    if on_request and online / on_request < ONLINE_TARGET:
         problems.warning(src.path, src.line(("items",)), _field(Station, "items"),
-                         f"依申请事项网上可办率 {online}/{len(on_request)}（{online / len(on_request):.0%}）低于政策要求的 50%")
-    gaps = [info.title for name, info in type(st.checklist).model_fields.items() if not getattr(st.checklist, name)]
+                         f"依申请事项网上可办率 {online}/{on_request}（{online / on_request:.0%}）低于政策要求的 50%")
+    gaps = checklist_gaps(st)
     if gaps:
         problems.warning(src.path, src.line(("checklist",)), _field(Station, "checklist"),
                          f"“六有一能”未达标：{'、'.join(gaps)}")

@@ -1,0 +1,344 @@
+"""The standardisation report (专项评估): how far each station meets the standard, per
+station, per town and for the district, worst first; a page under site/_admin/standard/
+(noindex, with bar charts drawn here as inline SVG) and `guides report FILE.xlsx`.
+
+Criteria, each from the rule that already exists elsewhere:
+- 命名规范: the name the naming rule gives (validate.station_name);
+- 六有一能: every item of the model's Checklist (validate.checklist_gaps);
+- 网上可办率: validate.online_rate against validate.ONLINE_TARGET (50%);
+- 指南要素完整: no required element of an offered item's guide empty (required = the model's);
+- 人员信息公示: at least one staff member with every required field of the model's Staff.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from .model import Item, Staff, Station
+from .validate import ONLINE_TARGET, Catalogue, checklist_gaps, online_rate, station_name
+
+PAGE = "_admin/standard/"
+CRITERIA = ("命名规范", "六有一能", "网上可办率", "指南要素完整", "人员信息公示")
+
+
+def _empty(value) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def missing_required(record: BaseModel) -> list[str]:
+    """Chinese names of the model's required fields that are empty in `record`, nested records included."""
+    out = []
+    for name, info in type(record).model_fields.items():
+        value = getattr(record, name)
+        if info.is_required() and _empty(value):
+            out.append(info.title or name)
+        elif isinstance(value, BaseModel):
+            out += [f"{info.title}.{m}" for m in missing_required(value)]
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                if isinstance(v, BaseModel):
+                    out += [f"{info.title}[{i + 1}].{m}" for m in missing_required(v)]
+    return out
+
+
+@dataclass
+class StationRow:
+    code: str
+    name: str
+    town: str
+    expected_name: str | None
+    checklist_gaps: list[str]
+    items: int
+    online: int
+    on_request: int
+    incomplete: dict[str, list[str]]  # item code -> missing required elements
+    staff: int
+    staff_complete: bool
+
+    @property
+    def naming_ok(self) -> bool:
+        return self.expected_name == self.name
+
+    @property
+    def rate(self) -> float:
+        return self.online / self.on_request if self.on_request else 1.0
+
+    @property
+    def failures(self) -> list[str]:
+        met = (self.naming_ok, not self.checklist_gaps, self.rate >= ONLINE_TARGET, not self.incomplete,
+               self.staff > 0 and self.staff_complete)
+        return [c for c, ok in zip(CRITERIA, met) if not ok]
+
+    @property
+    def below(self) -> bool:
+        return bool(self.failures)
+
+    def severity(self) -> tuple:
+        """Worst first: more criteria missed, more of 六有一能 missing, lower online rate."""
+        return (-len(self.failures), -len(self.checklist_gaps), self.rate, self.code)
+
+
+@dataclass
+class Totals:
+    name: str
+    code: str
+    stations: list[StationRow] = field(default_factory=list)
+
+    def count(self, criterion: str) -> int:
+        """Stations meeting one criterion."""
+        return sum(1 for s in self.stations if criterion not in s.failures)
+
+    @property
+    def up_to_standard(self) -> int:
+        return sum(1 for s in self.stations if not s.below)
+
+    @property
+    def online(self) -> int:
+        return sum(s.online for s in self.stations)
+
+    @property
+    def on_request(self) -> int:
+        return sum(s.on_request for s in self.stations)
+
+    @property
+    def items(self) -> int:
+        return sum(s.items for s in self.stations)
+
+    @property
+    def share(self) -> float:
+        return self.up_to_standard / len(self.stations) if self.stations else 0.0
+
+
+@dataclass
+class Report:
+    district: Totals
+    towns: list[Totals]
+    date: str
+
+    @property
+    def below(self) -> list[StationRow]:
+        return sorted((s for s in self.district.stations if s.below), key=StationRow.severity)
+
+
+def assess(cat: Catalogue) -> Report:
+    incomplete_items = {code: missing_required(it) for code, it in cat.items.items()}
+    d = cat.district
+    towns = {t.code: Totals(t.name, t.code) for t in d.towns}
+    district = Totals(f"{d.city}{d.name}", d.code)
+    for code, st in cat.stations.items():
+        offered: list[Item] = cat.station_items(code)
+        online, on_request = online_rate(offered)
+        expected = station_name(st.division)
+        row = StationRow(
+            code=code, name=st.name, town=cat.town_name(code[:9]),
+            expected_name=expected[0] if expected else None,
+            checklist_gaps=checklist_gaps(st), items=len(offered), online=online, on_request=on_request,
+            incomplete={it.code: incomplete_items[it.code] for it in offered if incomplete_items[it.code]},
+            staff=len(st.staff), staff_complete=all(not missing_required(s) for s in st.staff),
+        )
+        towns.setdefault(code[:9], Totals(cat.town_name(code[:9]), code[:9])).stations.append(row)
+        district.stations.append(row)
+    return Report(district, [t for t in towns.values() if t.stations], dt.date.today().isoformat())
+
+
+# ------------------------------------------------------------------------- page
+
+
+def _pct(x: float) -> str:
+    return f"{x:.0%}"
+
+
+def _bar_chart(title: str, rows: list[tuple[str, float, str, bool]], target: float | None, desc: str) -> str:
+    """A horizontal bar chart as inline SVG: (label, value 0..1, value text, highlighted) per bar.
+    Presentation attributes only (no style attribute: the site's CSP has style-src 'self')."""
+    label_w, bar_w, row_h, top = 190, 360, 22, 8
+    height = top + row_h * len(rows) + 24
+    width = label_w + bar_w + 120
+    ident = "chart-" + hashlib.sha256(title.encode()).hexdigest()[:8]  # stable: the page is rewritten each build
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="g-chart" viewBox="0 0 {width} {height}" '
+           f'width="100%" role="img" aria-labelledby="{ident}">'
+           f'<title id="{ident}">{html.escape(title)}：{html.escape(desc)}</title>']
+    for i, (label, value, text, bad) in enumerate(rows):
+        y = top + i * row_h
+        colour = "#c62828" if bad else "#2e7d32"
+        out.append(f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end" font-size="13" fill="#222">'
+                   f'{html.escape(label)}</text>')
+        out.append(f'<rect x="{label_w}" y="{y + 3}" width="{bar_w}" height="{row_h - 6}" fill="#eeeeee"/>')
+        out.append(f'<rect x="{label_w}" y="{y + 3}" width="{max(0.0, min(1.0, value)) * bar_w:.1f}" '
+                   f'height="{row_h - 6}" fill="{colour}"/>')
+        mark, look = ("  未达标", 'fill="#b71c1c" font-weight="bold"') if bad else ("", 'fill="#222"')
+        out.append(f'<text x="{label_w + bar_w + 6}" y="{y + 15}" font-size="13" {look}>'
+                   f'{html.escape(text + mark)}</text>')
+    if target is not None:
+        x = label_w + target * bar_w
+        bottom = top + row_h * len(rows)
+        out.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{bottom}" stroke="#1565c0" '
+                   f'stroke-width="2" stroke-dasharray="4 3"/>')
+        out.append(f'<text x="{x:.1f}" y="{bottom + 16}" text-anchor="middle" font-size="12" fill="#1565c0">'
+                   f'目标 {_pct(target)}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _cells(t: Totals) -> list[str]:
+    n = len(t.stations)
+    return [str(n), f"{t.up_to_standard}", f"{n - t.up_to_standard}",
+            *(str(t.count(c)) for c in CRITERIA),
+            f"{t.items / n:.1f}" if n else "0",
+            f"{t.online}/{t.on_request}（{_pct(t.online / t.on_request) if t.on_request else '—'}）"]
+
+
+TOTAL_HEADERS = ("服务站数", "达标", "未达标", *(f"{c}达标" for c in CRITERIA), "平均可办事项数", "依申请事项网上可办")
+
+
+def content(report: Report) -> str:
+    e = html.escape
+    d = report.district
+    parts = [
+        "<h1>标准化建设评估报告</h1>",
+        f'<p class="g-lead">{e(d.name)}：{len(d.stations)} 个村（社区）便民服务站，'
+        f"{d.up_to_standard} 个达标，{len(d.stations) - d.up_to_standard} 个未达标"
+        f"（评估日期 {report.date}，按本次发布的内容）。</p>",
+        '<p><a href="../">返回发布报告</a></p>',
+        "<p>达标须同时满足：" + "；".join([
+            "服务站名称符合命名规则（XX村便民服务站、XX社区便民服务站）",
+            "“六有一能”齐全（有场所、有人员、有制度、有网络、有设备、有经费、能办事）",
+            f"依申请事项网上可办率不低于 {_pct(ONLINE_TARGET)}（不含水电气暖等便民缴费）",
+            "所办事项的办事指南必备要素无空缺", "公示窗口工作人员信息"]) + "。</p>",
+        "<h2>全区合计与各镇（街道）</h2>",
+        _table(("镇（街道）", *TOTAL_HEADERS),
+               [[e(t.name), *_cells(t)] for t in report.towns] + [[f"<strong>{e(d.name)}合计</strong>", *_cells(d)]],
+               "totals"),
+        _bar_chart("各镇（街道）达标服务站比例",
+                   [(t.name, t.share, f"{t.up_to_standard}/{len(t.stations)}（{_pct(t.share)}）",
+                     t.up_to_standard < len(t.stations)) for t in report.towns],
+                   None, "每个镇（街道）一条，红色表示有未达标的服务站"),
+        "<h2>未达标的服务站（最差的在前）</h2>",
+    ]
+    below = report.below
+    if not below:
+        parts.append("<p>无。</p>")
+    else:
+        parts.append(_table(("服务站", "区划代码", "镇（街道）", "未达标项", "六有一能缺项", "网上可办率"),
+                            [[e(s.name), s.code, e(s.town), e("、".join(s.failures)),
+                              e("、".join(s.checklist_gaps)) or "—",
+                              f"{s.online}/{s.on_request}（{_pct(s.rate)}）"] for s in below], "below"))
+    for t in report.towns:
+        parts.append(f'<h2 id="town-{t.code}">{e(t.name)}</h2>')
+        parts.append(f"<p>{len(t.stations)} 个服务站，{t.up_to_standard} 个达标。"
+                     f"下图为各服务站依申请事项网上可办率，虚线为 {_pct(ONLINE_TARGET)} 目标；红色为未达标的服务站（任一项不达标）。</p>")
+        parts.append(_bar_chart(f"{t.name}各服务站网上可办率",
+                                [(s.name.removesuffix("便民服务站"), s.rate, _pct(s.rate), s.below) for s in t.stations],
+                                ONLINE_TARGET, "每个服务站一条，红色为未达标"))
+        parts.append(_table(("服务站", "区划代码", "命名规范", "六有一能", "可办事项数", "网上可办率",
+                             "指南要素完整", "人员信息公示", "结论"),
+                            [[e(s.name), s.code,
+                              "✓" if s.naming_ok else f"✗ 应为 {e(s.expected_name or '')}",
+                              "✓" if not s.checklist_gaps else "缺 " + e("、".join(s.checklist_gaps)),
+                              str(s.items), f"{s.online}/{s.on_request}（{_pct(s.rate)}）",
+                              "✓" if not s.incomplete else "缺 " + e("；".join(
+                                  f"{c}: {'、'.join(m)}" for c, m in s.incomplete.items())),
+                              f"✓ {s.staff} 人" if s.staff and s.staff_complete else "✗",
+                              "<strong>未达标</strong>" if s.below else "达标"] for s in t.stations],
+                            f"town-{t.code}"))
+    return "\n".join(parts)
+
+
+def _table(headers, rows, name: str) -> str:
+    head = "".join(f'<th scope="col">{h}</th>' for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    return f'<div class="g-table-scroll"><table data-table="{name}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+def write(cat: Catalogue, root: Path, renderer, journal: dict[str, list[str]], write_file) -> Report:
+    """The report page, rewritten by every build like the change report beside it."""
+    from .plan import Page
+
+    report = assess(cat)
+    page = Page("standard", PAGE)
+    text = renderer._shell(page, site_name=f"{cat.district.name}便民服务", title="标准化建设评估报告",
+                           description="标准化建设评估报告", content=content(report),
+                           head='<meta name="robots" content="noindex">')
+    write_file(root / PAGE / "index.html", text.encode("utf-8"))
+    journal["written"].append(PAGE + "index.html")
+    return report
+
+
+# --------------------------------------------------------------------- workbook
+
+
+def export(report: Report, path: Path) -> None:
+    """The same figures as a workbook: totals per town, stations below standard, every station."""
+    import os
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "汇总"
+    ws.append(["镇（街道）", *TOTAL_HEADERS])
+    for t in [*report.towns, report.district]:
+        n = len(t.stations)
+        ws.append([t.name if t is not report.district else f"{t.name}合计", n, t.up_to_standard,
+                   n - t.up_to_standard, *(t.count(c) for c in CRITERIA), round(t.items / n, 1) if n else 0,
+                   round(t.online / t.on_request, 4) if t.on_request else None])
+    ws.cell(row=1, column=len(TOTAL_HEADERS) + 1).value = "依申请事项网上可办率"
+    for row in ws.iter_rows(min_row=2, min_col=len(TOTAL_HEADERS) + 1, max_col=len(TOTAL_HEADERS) + 1):
+        row[0].number_format = "0%"
+    headers = ("服务站", "区划代码", "镇（街道）", "结论", "未达标项", "命名规范", "六有一能缺项", "可办事项数",
+               "网上可办事项数", "依申请事项数", "网上可办率", "指南要素缺项", "工作人员数")
+    red = PatternFill("solid", fgColor="F8D7DA")
+    for title, stations in (("未达标服务站", report.below), ("全部服务站", report.district.stations)):
+        s = wb.create_sheet(title)
+        s.append(list(headers))
+        for r in stations:
+            s.append([r.name, r.code, r.town, "未达标" if r.below else "达标", "、".join(r.failures),
+                      "是" if r.naming_ok else f"否（应为 {r.expected_name}）", "、".join(r.checklist_gaps),
+                      r.items, r.online, r.on_request, round(r.rate, 4),
+                      "；".join(f"{c}: {'、'.join(m)}" for c, m in r.incomplete.items()), r.staff])
+            s.cell(row=s.max_row, column=11).number_format = "0%"
+            if r.below:
+                for c in s[s.max_row]:
+                    c.fill = red
+    for s in wb.worksheets:
+        s.freeze_panes = "B2"
+        for c in s[1]:
+            c.font = Font(bold=True)
+        for i, col in enumerate(s.iter_cols(min_row=1, max_row=min(s.max_row, 200)), start=1):
+            width = max(sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(c.value or "")) for c in col)
+            s.column_dimensions[col[0].column_letter].width = min(50, max(8, width + 2))
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    wb.save(tmp)
+    os.replace(tmp, path)
+
+
+def run_report(content_dir: Path, out: Path) -> int:
+    import sys
+
+    from .validate import read_catalogue
+
+    if Path(out).suffix.lower() != ".xlsx":
+        print(f"{out}: 文件名应以 .xlsx 结尾", file=sys.stderr)
+        return 1
+    cat, problems = read_catalogue(content_dir)
+    if cat is None:
+        problems.print()
+        print(f"内容有 {len(problems.errors)} 个错误，未生成报告：请先改正（guides check）", file=sys.stderr)
+        return 1
+    report = assess(cat)
+    try:
+        export(report, Path(out))
+    except OSError as e:
+        print(f"{out}: 无法写入：{e.strerror}（文件是否正在 Excel 中打开？）", file=sys.stderr)
+        return 1
+    d = report.district
+    print(f"已生成标准化建设评估报告 {out}：{len(d.stations)} 个服务站，{d.up_to_standard} 个达标，"
+          f"{len(d.stations) - d.up_to_standard} 个未达标")
+    return 0
