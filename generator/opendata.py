@@ -160,9 +160,11 @@ def _address(cat: Catalogue, street: str | None = None) -> dict:
 
 
 def _script(data: dict) -> str:
-    # a data block, never executed: allowed under the site's CSP (script-src 'self'); "</" escaped so
-    # that no text inside can close the element
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    # a data block, never executed: allowed under the site's CSP (script-src 'self'). "<", ">" and "&"
+    # as JSON escapes: no text inside can close the element, nor open an HTML comment ("<!--<script>"
+    # would make the parser run past the closing tag and swallow the page)
+    text = (json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
     return f'<script type="application/ld+json">{text}</script>'
 
 
