@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Literal
 
 from .load import display
-from .problems import Problems
+from .problems import Problems, os_reason
 
 QUEUE = "reprint.yaml"
 HISTORY = "history"
@@ -95,7 +95,7 @@ class ReprintQueue:
             raw = path.read_bytes()
             text = raw.decode("utf-8")
         except OSError as e:
-            problems.error(shown, 1, "", f"无法读取文件：{e.strerror or e}")
+            problems.error(shown, 1, "", f"无法读取文件：{os_reason(e)}")
             raise ReprintQueueError(problems)
         except UnicodeDecodeError as e:
             problems.error(shown, raw[:e.start].count(b"\n") + 1, "", f"本行不是 UTF-8 编码：{redo}")
@@ -356,6 +356,6 @@ def record_published(content: Path, change: dict, when: str, order: Mapping[str,
     try:
         record(content, {k: v for k, v in change.items() if k != "queue"}, when, order)
     except (OSError, ReprintQueueError) as e:
-        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        reason = os_reason(e) if isinstance(e, OSError) else str(e)
         problems.warning(display(Path(content) / QUEUE), 1, "重印队列",
                          f"网站已发布，但重印队列未能更新（{reason}）；下次 guides build 会自动补上")

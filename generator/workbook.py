@@ -28,7 +28,7 @@ from pydantic import BaseModel
 
 from .load import RawContent, Source, display, load
 from .model import Item, Station, _inner_model
-from .problems import Problems
+from .problems import Problems, os_reason
 from .validate import Catalogue, read_catalogue, validate
 
 YES, NO = "是", "否"
@@ -471,7 +471,7 @@ def _sniff(path: Path, reader: _Reader) -> bool:
         reader.error("", "", "文件不存在")
         return False
     except OSError as e:
-        reader.error("", "", f"无法读取文件：{e.strerror}")
+        reader.error("", "", f"无法读取文件：{os_reason(e)}")
         return False
     if size == 0:
         reader.error("", "", "文件为空")
@@ -1112,7 +1112,7 @@ def run_export(content: Path, out: Path, town: str | None) -> int:
     try:
         counts = export_workbook(catalogue, Path(out), town)
     except OSError as e:
-        print(f"{out}: 无法写入：{e.strerror}（文件是否正在 Excel 中打开？）", file=sys.stderr)
+        print(f"{out}: 无法写入：{os_reason(e)}（文件是否正在 Excel 中打开？）", file=sys.stderr)
         return 1
     scope = f"{town} {catalogue.town_name(town)}" if town else DISTRICT_SCOPE
     shown = "，".join(f"{k} {v} 行" for k, v in counts.items())
