@@ -1,5 +1,5 @@
 # Two entry points, each doing all of its own set-up on a fresh Debian machine:
-#   make site   — install (with Debian chromium and CJK fonts for `guides print`), check and build the sample district into site/
+#   make site   — install (with Debian chromium and CJK fonts for `guides print`, the web editor from npm), check and build the sample district into site/
 #   make test   — install (with test tools and Debian's chromium) and run every test
 PY      ?= python3
 VENV    := .venv
@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-site: setup system-packages
+site: setup system-packages node-packages
 	$(BIN)/guides check
 	$(BIN)/guides build
 
@@ -37,7 +37,7 @@ system-packages:
 test-system-packages:
 	@$(MAKE) --no-print-directory system-packages PKGS="$(APT_PKGS) $(TEST_APT_PKGS)"
 
-# npm packages for the tests and quality checks, exactly as package-lock.json locks them:
+# npm packages, exactly as package-lock.json locks them: the web editor (decap-cms, decap-server),
 # axe-core (tests/test_a11y.py) and lighthouse (scripts/lighthouse.py). Node.js from Debian if missing.
 $(NPM_STAMP): package.json package-lock.json
 	@command -v npm >/dev/null 2>&1 || { \

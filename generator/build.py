@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
-from . import ledger, opendata, publish, report, reprint, search, standard
+from . import cms, ledger, opendata, publish, report, reprint, search, standard
 from .engine import Engine
 from .plan import Fingerprints, Page, plan, stamps
 from .publish import STATE
@@ -217,6 +217,7 @@ def _build(content: Path, out: Path, *, config_file: Path, stations: list[str] |
                 base = previous_state
         if not base:
             _copy_assets(engine, staging, fresh=not incremental)
+        _write_editor(staging, catalogue, content, problems)
         indexes = _plan_search(catalogue, pages, staging, fingerprints, code, base if not stations else None)
 
         base_digests = (base or {}).get("digests", {})
@@ -373,6 +374,18 @@ def _copy_assets(engine: Engine, root: Path, fresh: bool = False) -> None:
     for src, dest in engine.assets():
         write_file(root / dest, Path(src).read_bytes(), fresh=fresh)
         _JOURNAL["written"].append(dest)
+
+
+def _write_editor(root: Path, cat: Catalogue, content: Path, problems: Problems) -> None:
+    """The web editor at /admin/ (generator/cms.py): files whose bytes changed."""
+    files = cms.site_files(cat.district, prefix=cms.prefix(content))
+    if not files:
+        problems.warning("node_modules/decap-cms", 1, "/admin/", cms.MISSING)
+    for dest, src in files.items():
+        data = src.read_bytes() if isinstance(src, Path) else src
+        if _read(root / dest) != data:
+            write_file(root / dest, data)
+            _JOURNAL["written"].append(dest)
 
 
 def _plan_search(cat: Catalogue, pages: list[Page], root: Path, fp: Fingerprints, code: str,

@@ -1,4 +1,4 @@
-"""The `guides` command: check, build, print, serve."""
+"""The `guides` command: check, build, print, serve, edit."""
 from __future__ import annotations
 
 import argparse
@@ -78,6 +78,12 @@ def _report(args) -> int:
     return run_report(args.content, args.file)
 
 
+def _edit(args) -> int:
+    from .cms import edit
+
+    return edit(args.content, args.out, args.config, host=args.host, port=args.port)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="guides", description="村（社区）便民服务站办事指南发布工具")
     sub = p.add_subparsers(dest="command", required=True)
@@ -120,6 +126,14 @@ def parser() -> argparse.ArgumentParser:
     rp.add_argument("file", type=Path, metavar="FILE.xlsx")
     content_arg(rp)
     rp.set_defaults(run=_report)
+
+    e = sub.add_parser("edit", help="本地内容编辑器（网页表单）：保存后自动检查并更新预览")
+    content_arg(e)
+    e.add_argument("--out", type=Path, default=Path("site"), help="输出目录（默认 site/）")
+    e.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help=argparse.SUPPRESS)
+    e.add_argument("--host", default="127.0.0.1")
+    e.add_argument("--port", type=int, default=8000)
+    e.set_defaults(run=_edit)
 
     pr = sub.add_parser("print", help="生成服务站公示材料 PDF、二维码海报和离线副本")
     pr.add_argument("codes", nargs="*", metavar="CODE", help="服务站（村、社区）区划代码")

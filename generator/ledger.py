@@ -102,8 +102,7 @@ def check(content: Path, cat: Catalogue, pages: list[Page], problems: Problems,
     listed_lost = [(n, u) for n, u in lost if n]
     if listed_lost:
         problems.error(str(Path(content) / LEDGER), listed_lost[0][0], "已发布网址",
-                       f"这些已印在纸上的网址将会失效：{_shown(listed_lost)}。如果事项或服务站已停用、更名或合并，"
-                       f"请在 content/retired.yaml 中登记（停用写 reason 和 date；更名或合并再写 successor）")
+                       lost_message([u for _, u in listed_lost]))
     site_lost = [(n, u) for n, u in lost if not n]
     if site_lost:
         problems.error(str(Path(content) / LEDGER), lines[-1][0] + 1 if lines else 1, "已发布网址",
@@ -115,6 +114,12 @@ def check(content: Path, cat: Catalogue, pages: list[Page], problems: Problems,
 
 def _shown(lost: list[tuple[int, str]]) -> str:
     return "、".join(u for _, u in lost[:8]) + (f" 等 {len(lost)} 个" if len(lost) > 8 else "")
+
+
+def lost_message(urls: list[str]) -> str:
+    """Why URLs may not disappear, and what to do (the build and the web editor say the same)."""
+    return (f"这些已印在纸上的网址将会失效：{_shown([(0, u) for u in urls])}。如果事项或服务站已停用、更名或合并，"
+            f"请在 content/retired.yaml 中登记（停用写 reason 和 date；更名或合并再写 successor）")
 
 
 def check_partial(content: Path, cat: Catalogue, published: dict | None, problems: Problems) -> list[Page]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 STATE = "_admin/state.json"  # a built site's state (generator/build.py), swapped in with it
 # top-level entries of a site the build makes besides the pages' directories
-BUILD_OWNED = frozenset({"index.html", "items", "assets", "search", "_admin", "_redirects", "data"})
+BUILD_OWNED = frozenset({"index.html", "items", "assets", "search", "_admin", "_redirects", "data", "admin"})
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2

@@ -33,7 +33,20 @@ class Reloader:
             return self.version
 
 
-def _handler(root: Path, reloader: Reloader):
+class Hooks:
+    """Extra routes for `guides edit` (generator/cms.py); `guides serve` has none."""
+
+    def get(self, path: str, host: str) -> tuple[str, bytes] | None:  # (content type, body)
+        return None
+
+    def post(self, path: str, body: bytes) -> tuple[int, bytes] | None:  # (status, JSON body)
+        return None
+
+    def rebuilt(self, result) -> None:
+        pass
+
+
+def _handler(root: Path, reloader: Reloader, hooks: Hooks):
     class Handler(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):  # keep the terminal for build output
             pass
@@ -41,7 +54,25 @@ def _handler(root: Path, reloader: Reloader):
         def do_GET(self):
             if self.path == "/__events":
                 return self._events()
+            extra = hooks.get(self.path.split("?")[0], self.headers.get("Host", ""))
+            if extra is not None:
+                return self._send(200, *extra)
             return super().do_GET()
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            answer = hooks.post(self.path, body)
+            if answer is None:
+                return self.send_error(404)
+            self._send(answer[0], "application/json; charset=utf-8", answer[1])
+
+        def _send(self, status: int, kind: str, body: bytes):
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(body)
 
         def _events(self):
             self.send_response(200)
@@ -68,8 +99,8 @@ def _handler(root: Path, reloader: Reloader):
                 return None
             if path.is_dir() and self.path.split("?")[0].endswith("/"):
                 path = path / "index.html"
-            if path.suffix != ".html" or not path.is_file():
-                return super().send_head()
+            if path.suffix != ".html" or not path.is_file() or self.path.startswith("/admin/"):
+                return super().send_head()  # (the web editor is not reloaded: it would lose the form)
             body = path.read_bytes().replace(b"</body>", SNIPPET + b"</body>", 1)
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -127,7 +158,7 @@ def _snapshot(paths: list[Path]) -> dict[Path, float]:
     return seen
 
 
-def _rebuild(content: Path, out: Path, config: Path) -> bool:
+def _rebuild(content: Path, out: Path, config: Path, hooks: Hooks) -> bool:
     try:
         result = build(content, out, config_file=config, quiet=True)
     except OSError as e:  # disk full: say so and keep serving the last good version
@@ -135,6 +166,7 @@ def _rebuild(content: Path, out: Path, config: Path) -> bool:
 
         print(os_message(e, "预览仍显示上一次成功的版本"), file=sys.stderr, flush=True)
         return False
+    hooks.rebuilt(result)
     result.problems.print()
     if result.ok:
         print(f"已更新：写入 {result.pages_written} 页，{result.seconds:.1f} 秒；{summary(result.report)}", flush=True)
@@ -144,12 +176,13 @@ def _rebuild(content: Path, out: Path, config: Path) -> bool:
 
 
 def serve(content: Path, out: Path, config: Path, host: str = "127.0.0.1", port: int = 8000,
-          interval: float = 0.5) -> int:
+          interval: float = 0.5, hooks: Hooks | None = None) -> int:
     content, out, config = Path(content), Path(out), Path(config)
-    if not _rebuild(content, out, config) and not out.exists():
+    hooks = hooks or Hooks()
+    if not _rebuild(content, out, config, hooks) and not out.exists():
         return 1
     reloader = Reloader()
-    server = http.server.ThreadingHTTPServer((host, port), _handler(out, reloader))
+    server = http.server.ThreadingHTTPServer((host, port), _handler(out, reloader, hooks))
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(f"预览地址：http://{host}:{server.server_port}/  （修改内容后自动更新；Ctrl+C 退出）", flush=True)
@@ -161,7 +194,7 @@ def serve(content: Path, out: Path, config: Path, host: str = "127.0.0.1", port:
             now = _snapshot(watched)
             if now != last:
                 last = now
-                if _rebuild(content, out, config):
+                if _rebuild(content, out, config, hooks):
                     reloader.bump()
                 last = _snapshot(watched)
     except KeyboardInterrupt:

@@ -49,3 +49,34 @@ def test_fingerprinted_assets_really_are_fingerprinted(mini_site):
     for p in ours:  # the name carries the hash of the bytes: immutable is safe
         digest = re.search(r"\.([0-9a-f]{8})\.[a-z]+$", p.name)
         assert digest and hashlib.sha256(p.read_bytes()).hexdigest()[:8] == digest[1], p.name
+
+
+def sent_headers(path: str) -> dict:
+    """What Netlify sends for a path: every matching rule in file order, a later rule's header
+    replacing the same header of an earlier one."""
+    from fnmatch import fnmatchcase
+
+    out = {}
+    for rule in config()["headers"]:
+        if fnmatchcase(path, rule["for"]):
+            out.update(rule["values"])
+    return out
+
+
+def policy(header: str) -> dict:
+    return dict((part.strip() + " ").split(" ", 1) for part in header.split(";") if part.strip())
+
+
+def test_the_web_editor_has_its_own_policy_and_the_guides_keep_theirs():
+    guide = policy(sent_headers("/370304001200/LN-001/")["Content-Security-Policy"])
+    assert guide == policy(headers_for("/*")["Content-Security-Policy"])
+    assert guide["script-src"].strip() == "'self'" and guide["style-src"].strip() == "'self'"
+    admin = policy(sent_headers("/admin/")["Content-Security-Policy"])
+    assert admin != guide
+    # Decap needs eval (its config validator) and inline styles, but still nothing from another host
+    assert admin["script-src"].split() == ["'self'", "'unsafe-eval'"]
+    assert admin["style-src"].split() == ["'self'", "'unsafe-inline'"]
+    for directive, value in admin.items():
+        assert "http" not in value and "*" not in value, directive
+    assert admin["connect-src"].strip() == "'self'" and admin["frame-ancestors"].strip() == "'none'"
+    assert sent_headers("/admin/config.yml")["X-Robots-Tag"] == "noindex"

@@ -1,0 +1,416 @@
+"""The web editor at /admin/ (Decap CMS): its configuration, generated from the model,
+and the editor's files, copied into the built site.
+
+Decap CMS (npm `decap-cms`, vendored from node_modules, never from a CDN) edits the
+YAML files of `content/` through a git backend: Netlify git-gateway with the editorial
+workflow in production (a town's change is a draft the district approves), decap-server
+on the office PC (`guides edit`). Every field of the form comes from `generator/model.py`:
+its Chinese label (`title`), its hint (`description`), whether it is required, drop-downs
+for enumerations (Literal) and for item codes (fields marked `refers="item"`). A field the
+form cannot show (a mapping keyed by item code, or a value that is either a word or a
+list) is kept as it is by a hidden widget and listed in `NOT_IN_FORM`'s docs.
+
+Decap writes YAML itself: comments are lost, keys come out in the form's order (which
+is the model's order), strings that would read as numbers or dates are quoted.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import json
+import types
+import typing
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel
+
+from . import model
+
+ROOT = Path(__file__).resolve().parent.parent
+DIST = ROOT / "node_modules" / "decap-cms" / "dist"
+BUNDLE = "decap-cms.js"
+HERE = Path(__file__).parent / "cms"          # our own files for /admin/ (page, preview)
+SITE_DIR = "admin"
+
+
+# ------------------------------------------------------------------ model → widgets
+
+
+def _unwrap_optional(annotation) -> tuple[object, bool]:
+    """(the annotation without `| None`, whether None was allowed)."""
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and type(None) in args:
+        rest = [a for a in args if a is not type(None)]
+        return (rest[0] if len(rest) == 1 else typing.Union[tuple(rest)]), True
+    return annotation, False
+
+
+def _literal_options(annotation) -> list[str] | None:
+    if typing.get_origin(annotation) is typing.Literal:
+        return [str(a) for a in typing.get_args(annotation)]
+    return None
+
+
+def _metadata(info, kind):
+    return [m for m in info.metadata if hasattr(m, kind)]
+
+
+def _bounds(info) -> dict:
+    out = {}
+    for m in info.metadata:
+        for attr, key in (("ge", "min"), ("le", "max")):
+            if getattr(m, attr, None) is not None:
+                out[key] = getattr(m, attr)
+    return out
+
+
+def _extra(info) -> dict:
+    extra = info.json_schema_extra
+    return extra if isinstance(extra, dict) else {}
+
+
+def _item_relation(multiple: bool) -> dict:
+    """A drop-down of the catalogue's item codes (searchable by code or name)."""
+    return {"widget": "relation", "collection": "items", "value_field": "code",
+            "search_fields": ["code", "name"], "display_fields": ["{{code}} {{name}}"],
+            "multiple": multiple, "options_length": 100}
+
+
+def field(name: str, info) -> dict:
+    """The Decap field for one model field."""
+    annotation, optional = _unwrap_optional(info.annotation)
+    out: dict = {"name": name, "label": info.title or name}
+    if info.description:
+        out["hint"] = info.description
+    has_default = not info.is_required()
+    out["required"] = not (optional or has_default)
+    refers = _extra(info).get("refers")
+    origin = typing.get_origin(annotation)
+
+    options = _literal_options(annotation)
+    if options is not None:
+        out.update(widget="select", options=options)
+    elif refers == "item" and origin is list:
+        out.update(_item_relation(multiple=True))
+    elif refers == "item":
+        out.update(_item_relation(multiple=False))
+    elif annotation is bool:
+        out["widget"] = "boolean"
+        if has_default:
+            out["default"] = info.default
+    elif annotation is int:
+        out.update(widget="number", value_type="int", **_bounds(info))
+        if has_default and info.default is not None:
+            out["default"] = info.default
+    elif annotation is dt.date:
+        # stored as 2026-10-15, which the loader reads as a date
+        out.update(widget="datetime", format="YYYY-MM-DD", date_format="YYYY-MM-DD", time_format=False,
+                   picker_utc=True)
+    elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        out.update(widget="object", collapsed=False, fields=fields(annotation))
+    elif origin is list:
+        (inner,) = typing.get_args(annotation)
+        inner, _ = _unwrap_optional(inner)
+        out.update(widget="list", collapsed=False)  # an administrator sees what is there
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            out["fields"] = fields(inner)
+            summary = next(iter(inner.model_fields))
+            out["summary"] = "{{fields." + summary + "}}"
+        else:
+            out["field"] = {"name": "value", "label": out["label"], "widget": "string"}
+        out["min"] = _min_length(info)
+        if not out["min"]:
+            del out["min"]
+        if has_default:
+            out["default"] = []
+    elif annotation is str:
+        out["widget"] = "string"
+        pattern = getattr(_pattern(info), "pattern", None)
+        if pattern:
+            out["pattern"] = [pattern, f"格式不符合要求（{info.title}）"]
+        if has_default and info.default is not None:
+            out["default"] = info.default
+    else:
+        # a mapping keyed by item code, or a word-or-list union: the form cannot show it,
+        # so it is kept as written (edit it in the YAML file; docs/ADMIN.md)
+        out["widget"] = "hidden"
+        out["required"] = False
+    return out
+
+
+def _pattern(info):
+    for m in info.metadata:
+        if getattr(m, "pattern", None):
+            return m
+    return None
+
+
+def _min_length(info) -> int:
+    for m in info.metadata:
+        if getattr(m, "min_length", None):
+            return m.min_length
+    # `Text` is Annotated[str, Field(min_length=1)]: the constraint sits on the type
+    for m in getattr(info.annotation, "__metadata__", ()):
+        if getattr(m, "min_length", None):
+            return m.min_length
+    return 0
+
+
+def fields(record: type[BaseModel]) -> list[dict]:
+    return [field(name, info) for name, info in record.model_fields.items()]
+
+
+def not_in_form(record: type[BaseModel]) -> list[str]:
+    """Chinese labels of the fields the form keeps but cannot show (for the docs and the hint)."""
+    return [f["label"] for f in fields(record) if f["widget"] == "hidden"]
+
+
+# ------------------------------------------------------------------ the configuration
+
+
+def config(district: model.District, *, prefix: str = "content", local: str | None = None) -> dict:
+    """Decap's config.yml. `prefix`: the content folder relative to the repository root.
+    `local`: for `guides edit`, the address of its backend (decap-server writes the files
+    directly: no editorial workflow)."""
+    common = {"extension": "yaml", "format": "yaml", "delete": False}
+    collections = [{
+        "name": "items", "label": "事项", "label_singular": "事项",
+        "description": "全区统一的事项要素。删除事项会使已印在纸上的网址失效：停用请登记在 retired.yaml（见管理员手册）。",
+        "folder": f"{prefix}/items", "create": True, "slug": "{{code}}", "identifier_field": "code",
+        "summary": "{{code}} {{name}}", "sortable_fields": ["code", "name", "updated"], **common,
+        "fields": fields(model.Item),
+    }]
+    for town in district.towns:
+        collections.append({
+            "name": f"stations-{town.code}", "label": f"服务站 · {town.name}", "label_singular": "服务站",
+            "description": f"{town.name}（{town.code}）的村（社区）便民服务站。",
+            "folder": f"{prefix}/stations/{town.code}", "create": True, "slug": "{{code}}",
+            "identifier_field": "code", "summary": "{{name}}（{{code}}）", **common,
+            "fields": fields(model.Station),
+        })
+    collections.append({
+        "name": "district", "label": "区县设置", "delete": False, "editor": {"preview": False},
+        "files": [{"name": "district", "label": "区县设置", "file": f"{prefix}/district.yaml",
+                   "fields": fields(model.District)}],
+    })
+    out = {
+        "locale": "zh_Hans",
+        "backend": {"name": "git-gateway", "branch": "main",
+                    "commit_messages": {"create": "新建{{collection}}：{{slug}}", "update": "修改{{collection}}：{{slug}}",
+                                        "delete": "删除{{collection}}：{{slug}}",
+                                        "uploadMedia": "上传 {{path}}", "deleteMedia": "删除 {{path}}"}},
+        "publish_mode": "editorial_workflow",
+        "site_url": district.site_url,
+        "display_url": district.site_url,
+        "media_folder": f"{prefix}/media",  # required by Decap; the forms have no upload fields
+        "show_preview_links": False,
+        "search": True,
+        "collections": collections,
+    }
+    if local:
+        del out["publish_mode"]  # decap-server's file mode saves straight to content/
+        out["local_backend"] = {"url": local}
+    return out
+
+
+def config_yaml(district: model.District, **kw) -> bytes:
+    head = "# 由 guides build 根据 generator/model.py 生成，请勿手工修改\n"
+    return (head + yaml.safe_dump(config(district, **kw), allow_unicode=True, sort_keys=False,
+                                  width=1000)).encode("utf-8")
+
+
+# ------------------------------------------------------------------ the editor's files
+
+
+def bundle_files() -> list[Path]:
+    """Decap's files the browser loads: the bundle, its lazily loaded chunks and WebAssembly
+    (not the source maps, not the `cms.js` alias)."""
+    if not (DIST / BUNDLE).exists():
+        return []
+    return sorted(p for p in DIST.iterdir()
+                  if p.name.endswith(("decap-cms.js", ".wasm")) and not p.name.endswith(".map"))
+
+
+def page(district: model.District) -> bytes:
+    html = (HERE / "index.html").read_text(encoding="utf-8")
+    return html.replace("{{ title }}", f"内容编辑 · {district.name}办事指南").encode("utf-8")
+
+
+def site_files(district: model.District, prefix: str = "content") -> dict[str, bytes | Path]:
+    """`admin/...` path → bytes, or the file to copy. Empty without node_modules (see README)."""
+    bundle = bundle_files()
+    if not bundle:
+        return {}
+    out: dict[str, bytes | Path] = {f"{SITE_DIR}/{p.name}": p for p in bundle}
+    out[f"{SITE_DIR}/index.html"] = page(district)
+    out[f"{SITE_DIR}/config.yml"] = config_yaml(district, prefix=prefix)
+    for own in sorted(HERE.glob("*")):
+        if own.name != "index.html":
+            out[f"{SITE_DIR}/{own.name}"] = own
+    return out
+
+
+def prefix(content: Path) -> str:
+    """The content folder as the git backend names it: relative to the repository root
+    (the working directory of `guides build`, as on Netlify)."""
+    content = Path(content)
+    try:
+        return content.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return content.name
+
+
+MISSING = ("未找到 node_modules/decap-cms：网站不含内容编辑器 /admin/（先运行 npm ci，"
+           "或 make site；指南页面不受影响）")
+
+
+# ------------------------------------------------------------------ `guides edit`
+
+SERVER = ROOT / "node_modules" / "decap-server" / "dist" / "index.js"
+API = "/api/v1"
+
+
+def _published_urls(content: Path, rel: str) -> list[str]:
+    """The published URLs a content file's record owns (its station or item pages)."""
+    from . import ledger
+
+    parts = Path(rel).parts
+    if len(parts) < 2 or not rel.endswith(".yaml"):
+        return []
+    code = Path(rel).stem
+    if parts[-2] == "items":
+        owned = lambda u: u == f"/items/{code}/" or u.endswith(f"/{code}/")
+    elif len(parts) >= 3 and parts[-3] == "stations":
+        owned = lambda u: u.startswith(f"/{code}/")
+    else:
+        return []
+    return [u for u in ledger.read(content) if owned(u)]
+
+
+class EditHooks:
+    """`guides edit`: the editor's backend (decap-server) behind the preview server's own
+    address, the local editor configuration, and the latest check result for the preview."""
+
+    def __init__(self, content: Path, api_port: int, district: model.District | None):
+        self.content, self.api_port, self.district = Path(content), api_port, district
+        self.status = {"version": 0, "ok": None, "problems": [], "summary": "正在生成……"}
+
+    def get(self, path: str, host: str):
+        if path == f"/{SITE_DIR}/config.yml" and self.district is not None:
+            # the backend behind this same address (no cross-origin request)
+            return "text/yaml; charset=utf-8", config_yaml(self.district, prefix=self.content.name,
+                                                           local=f"http://{host}{API}")
+        if path == "/__check":
+            return "application/json; charset=utf-8", json.dumps(self.status, ensure_ascii=False).encode()
+        return None
+
+    def post(self, path: str, body: bytes):
+        if path != API:
+            return None
+        try:
+            request = json.loads(body or b"{}")
+        except ValueError:
+            return 400, b'{"error": "bad request"}'
+        refused = self.refusal(request)
+        if refused:
+            print(f"已拒绝：{refused}", file=sys.stderr, flush=True)
+            return 422, json.dumps({"error": refused}, ensure_ascii=False).encode()
+        return self.forward(body)
+
+    def refusal(self, request: dict) -> str | None:
+        """A change that would break a printed URL: deleting or renaming a published record."""
+        params = request.get("params") or {}
+        action = request.get("action")
+        paths: list[str] = []
+        if action == "deleteFile":
+            paths = [params.get("path", "")]
+        elif action == "deleteFiles":
+            paths = list(params.get("paths", []))
+        elif action == "persistEntry":
+            files = params.get("dataFiles") or [params.get("entry") or {}]
+            paths = [f.get("path", "") for f in files if f.get("newPath") and f.get("newPath") != f.get("path")]
+        prefix = self.content.name + "/"
+        urls = [u for p in paths if p.startswith(prefix)
+                for u in _published_urls(self.content, p[len(prefix):])]
+        if not urls:
+            return None
+        from .ledger import lost_message
+
+        return "不能删除或改名：" + lost_message(urls)
+
+    def forward(self, body: bytes):
+        import http.client
+
+        conn = http.client.HTTPConnection("127.0.0.1", self.api_port, timeout=60)
+        try:
+            conn.request("POST", API, body, {"Content-Type": "application/json"})
+            answer = conn.getresponse()
+            return answer.status, answer.read()
+        finally:
+            conn.close()
+
+    def rebuilt(self, result) -> None:
+        import io
+
+        if result.catalogue is not None:
+            self.district = result.catalogue.district
+        text = io.StringIO()
+        result.problems.print(text)
+        errors = len(result.problems.errors)
+        self.status = {
+            "version": self.status["version"] + 1, "ok": result.ok,
+            "problems": text.getvalue().splitlines(),
+            "summary": (f"检查通过，页面已更新（{len(result.problems.warnings)} 个警告）" if result.ok else
+                        f"检查未通过：{errors} 个错误；预览仍显示上一次成功的版本"),
+        }
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def edit(content: Path, out: Path, config: Path, host: str = "127.0.0.1", port: int = 8000) -> int:
+    """decap-server (writes content/ directly) beside `guides serve`, behind one local address."""
+    import os
+    import shutil
+    import signal
+    import socket
+    import subprocess
+    import time
+
+    from .serve import serve
+    from .validate import read_catalogue
+
+    node = shutil.which("node") or shutil.which("nodejs")
+    if node is None or not SERVER.exists() or not bundle_files():
+        print("缺少内容编辑器：请先安装 Node.js 并在项目目录运行 npm ci（或 make site）", file=sys.stderr)
+        return 1
+    content = Path(content)
+    catalogue, _ = read_catalogue(content)
+    api_port = _free_port()
+    env = {**os.environ, "PORT": str(api_port), "BIND_HOST": "127.0.0.1", "MODE": "fs",
+           "GIT_REPO_DIRECTORY": str(content.resolve().parent), "LOG_LEVEL": "warn"}
+    proc = subprocess.Popen([node, str(SERVER)], env=env)
+    # a terminated `guides edit` stops its backend too
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", api_port), timeout=0.1).close()
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    print("内容编辑器后台（decap-server）未能启动", file=sys.stderr)
+                    return 1
+                time.sleep(0.05)
+        hooks = EditHooks(content, api_port, catalogue.district if catalogue else None)
+        print(f"内容编辑器：http://{host}:{port}/{SITE_DIR}/  （保存即写入 {content}/，页面自动更新）", flush=True)
+        return serve(content, out, config, host=host, port=port, hooks=hooks)
+    finally:
+        proc.terminate()
+        proc.wait()

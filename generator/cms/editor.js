@@ -1,0 +1,65 @@
+// The web editor's own additions to Decap CMS (generator/cms.py).
+// Preview pane: under `guides edit`, the real page as the last save rebuilt it and the
+// result of `guides check` in Chinese; elsewhere (production) where the page will be.
+(function () {
+  "use strict";
+  var CMS = window.CMS, h = window.h, createClass = window.createClass;
+
+  function pageOf(collection, data) {
+    var code = data.get("code");
+    if (!code) return null;
+    return collection === "items" ? "/items/" + code + "/" : "/" + code + "/";
+  }
+
+  var Preview = createClass({
+    getInitialState: function () { return { status: null, local: null }; },
+    componentDidMount: function () { this.poll(); this.timer = setInterval(this.poll, 1500); },
+    componentWillUnmount: function () { clearInterval(this.timer); },
+    poll: function () {
+      var self = this;
+      fetch("/__check", { cache: "no-store" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (s) { self.setState({ status: s, local: !!s }); })
+        .catch(function () { self.setState({ status: null, local: false }); });
+    },
+    render: function () {
+      var path = pageOf(this.props.collection.get("name"), this.props.entry.get("data"));
+      var s = this.state.status;
+      var box = { font: "16px/1.6 sans-serif", padding: "12px 16px", margin: "0 0 12px",
+                  border: "2px solid", borderRadius: "6px" };
+      if (!this.state.local) {
+        return h("div", { style: box },
+          h("p", null, "保存后由区里审核发布；发布后本页网址：", h("code", null, path || "（先填写编码）")),
+          h("p", null, "在办公电脑上运行 guides edit，可在此处看到重新生成的真实页面和检查结果。"));
+      }
+      var ok = s.ok;
+      var head = h("div", { style: Object.assign({}, box, { borderColor: ok ? "#1b5e20" : "#b71c1c",
+                                                             color: ok ? "#1b5e20" : "#b71c1c" }),
+                            role: "status", "aria-live": "polite", id: "guides-check" },
+        h("strong", null, "guides check：" + s.summary),
+        s.problems.length ? h("ul", null, s.problems.map(function (p, i) { return h("li", { key: i }, p); })) : null,
+        h("p", { style: { color: "#333", margin: "4px 0 0" } }, "表单“保存”后页面自动重新生成（第 " + s.version + " 次）。"));
+      var frame = path ? h("iframe", { key: s.version, src: window.location.origin + path, title: "重新生成的页面",
+                                       style: { width: "100%", height: "80vh", border: "1px solid #999" } }) : null;
+      return h("div", null, head, frame);
+    }
+  });
+
+  // An emptied optional field is left out of the file, not written as "": the model reads
+  // a missing field as "not given" (and applies its default), an empty text as an error.
+  function clean(value) {
+    if (value === null || value === undefined || typeof value !== "object" || typeof value.filter !== "function") {
+      return value;
+    }
+    return value.filter(function (v) { return v !== "" && v !== null && v !== undefined; }).map(clean);
+  }
+  CMS.registerEventListener({ name: "preSave", handler: function (args) { return clean(args.entry.get("data")); } });
+
+  CMS.registerPreviewTemplate("items", Preview);
+  // one collection per town: their names are in the generated configuration
+  fetch("config.yml", { cache: "no-store" }).then(function (r) { return r.text(); }).then(function (text) {
+    (text.match(/name: stations-\d+/g) || []).forEach(function (line) {
+      CMS.registerPreviewTemplate(line.slice(6), Preview);
+    });
+  });
+})();

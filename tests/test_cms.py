@@ -1,0 +1,274 @@
+"""The web editor at /admin/ (issue 11): Decap CMS, its configuration generated from the
+model, `guides edit` (decap-server behind the preview server), saves that keep the model
+and the printed URLs whole. The end-to-end test drives the real editor in Debian chromium."""
+import json
+import queue
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import typing
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import MINI, ROOT, free_port, guides
+from test_netlify import sent_headers
+from generator import cms, model
+from generator.validate import read_catalogue
+
+STATION = "370304001200"
+STATION_FILE = Path("stations/370304001") / f"{STATION}.yaml"
+ITEM = "LN-001"
+
+
+# ------------------------------------------------------------------ model ↔ editor configuration
+
+
+def _inner(annotation):
+    annotation, _ = cms._unwrap_optional(annotation)
+    if typing.get_origin(annotation) is list:
+        (annotation,) = typing.get_args(annotation)
+    return annotation
+
+
+def assert_same(record: type, config_fields: list[dict], where: str):
+    """Every model field, and only those, in the model's order, with its label, hint,
+    required flag, options and bounds; nested records the same all the way down."""
+    names = [f["name"] for f in config_fields]
+    assert names == list(record.model_fields), f"{where}: {names}"
+    for f in config_fields:
+        info = record.model_fields[f["name"]]
+        here = f"{where}.{f['name']}"
+        assert f["label"] == info.title, here
+        assert f.get("hint") == info.description, here
+        annotation, optional = cms._unwrap_optional(info.annotation)
+        assert f["required"] == (not optional and info.is_required() and f["widget"] != "hidden"), here
+        literal = typing.get_args(annotation) if typing.get_origin(annotation) is typing.Literal else None
+        if literal:
+            assert f["widget"] == "select" and f["options"] == list(literal), here
+        if (info.json_schema_extra or {}).get("refers") == "item":
+            assert f["widget"] == "relation" and f["collection"] == "items" and f["value_field"] == "code", here
+        for m in info.metadata:
+            if getattr(m, "ge", None) is not None:
+                assert f["min"] == m.ge, here
+            if getattr(m, "le", None) is not None:
+                assert f["max"] == m.le, here
+        inner = _inner(info.annotation)
+        if isinstance(inner, type) and issubclass(inner, model.Record):
+            assert f["widget"] in ("object", "list"), here
+            assert_same(inner, f["fields"], here)
+        if f["widget"] == "hidden":  # kept as written, shown nowhere: only what a form cannot hold
+            assert typing.get_origin(annotation) is dict or typing.get_origin(annotation) in (
+                typing.Union, __import__("types").UnionType), here
+
+
+def generated(content: Path = MINI) -> dict:
+    cat, problems = read_catalogue(content)
+    assert cat is not None, problems
+    return cms.config(cat.district), cat
+
+
+def test_editor_configuration_follows_the_model():
+    config, cat = generated()
+    by_name = {c["name"]: c for c in config["collections"]}
+    assert_same(model.Item, by_name["items"]["fields"], "items")
+    towns = [t.code for t in cat.district.towns]
+    assert [n for n in by_name if n.startswith("stations-")] == [f"stations-{t}" for t in towns]
+    for t in towns:
+        c = by_name[f"stations-{t}"]
+        assert c["folder"] == f"content/stations/{t}" and c["extension"] == "yaml"
+        assert_same(model.Station, c["fields"], c["name"])
+    (district,) = by_name["district"]["files"]
+    assert district["file"] == "content/district.yaml"
+    assert_same(model.District, district["fields"], "district")
+    # production: a town's change is a draft the district approves; nothing can be deleted
+    assert config["locale"] == "zh_Hans" and config["publish_mode"] == "editorial_workflow"
+    assert config["backend"]["name"] == "git-gateway" and "local_backend" not in config
+    assert all(c.get("delete") is False for c in config["collections"])
+
+
+def test_a_new_model_field_appears_in_the_form_by_itself():
+    """The generator walks the model: a field added to a record is in the editor without
+    touching generator/cms.py (other work adds fields to the model)."""
+    from pydantic import Field, create_model
+
+    Extended = create_model("Extended", __base__=model.Item,
+                            implementation_code=(str | None, Field(None, title="实施编码", description="省平台的实施编码")))
+    fields = {f["name"]: f for f in cms.fields(Extended)}
+    f = fields["implementation_code"]
+    assert (f["label"], f["hint"], f["required"], f["widget"]) == ("实施编码", "省平台的实施编码", False, "string")
+    assert_same(Extended, cms.fields(Extended), "Extended")
+
+
+def test_build_puts_the_editor_under_admin(mini_site):
+    admin = mini_site / "admin"
+    html = (admin / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in html and "<title>内容编辑 · 博山区办事指南</title>" in html
+    assert "http://" not in html and "https://" not in html  # nothing from another host
+    for src in ("decap-cms.js", "editor.js"):
+        assert f'<script src="{src}"></script>' in html and (admin / src).stat().st_size > 0
+    assert (admin / "decap-cms.js").read_bytes() == (cms.DIST / "decap-cms.js").read_bytes()
+    assert not list(admin.glob("*.map"))
+    published = yaml.safe_load((admin / "config.yml").read_text(encoding="utf-8"))
+    assert published == generated()[0] | {}  # the file is the generated configuration
+    # the guide pages do not load the editor
+    assert "decap" not in (mini_site / STATION / "index.html").read_text(encoding="utf-8")
+
+
+def test_build_without_node_modules_still_publishes_the_guides(mini, tmp_path, monkeypatch):
+    monkeypatch.setattr(cms, "DIST", tmp_path / "nowhere")
+    from generator.build import build
+
+    result = build(mini, tmp_path / "site")
+    assert result.ok
+    assert (tmp_path / "site" / STATION / "index.html").exists()
+    assert not (tmp_path / "site" / "admin").exists()
+    assert any(p.message == cms.MISSING for p in result.problems.warnings)
+
+
+# ------------------------------------------------------------------ refusing to break printed URLs
+
+
+def test_deleting_or_renaming_a_published_record_is_refused(mini_site):
+    content = mini_site.parent / "content"   # built: its ledger lists the published URLs
+    hooks = cms.EditHooks(content, api_port=1, district=None)
+    station = f"content/{STATION_FILE.as_posix()}"
+    for request in ({"action": "deleteFile", "params": {"path": station}},
+                    {"action": "deleteFiles", "params": {"paths": ["content/items/LN-001.yaml"]}},
+                    {"action": "persistEntry", "params": {"entry": {"path": station, "newPath": station.replace(
+                        "200.yaml", "299.yaml"), "raw": "", "slug": STATION}}}):
+        status, body = hooks.post(cms.API, json.dumps(request).encode())
+        message = json.loads(body)["error"]
+        assert status == 422 and "这些已印在纸上的网址将会失效" in message and "retired.yaml" in message, message
+    from generator.ledger import lost_message, read
+    station_urls = [u for u in read(content) if u.startswith(f"/{STATION}/")]
+    assert len(station_urls) == 4   # its home and its three guides
+    assert lost_message(station_urls) in hooks.refusal({"action": "deleteFile", "params": {"path": station}})
+
+
+# ------------------------------------------------------------------ the real editor, end to end
+
+
+class Edit:
+    """`guides edit` on a copy of the fixture; its output lines are collected."""
+
+    def __init__(self, content: Path, out: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.proc = subprocess.Popen([sys.executable, "-m", "generator", "edit", "--content", content,
+                                      "--out", out, "--port", str(self.port)], cwd=ROOT, text=True,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        threading.Thread(target=lambda: [self.lines.put(l) for l in self.proc.stdout], daemon=True).start()
+        self.wait_for("预览地址")
+
+    def wait_for(self, text: str, timeout: float = 120) -> str:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            try:
+                line = self.lines.get(timeout=1)
+            except queue.Empty:
+                assert self.proc.poll() is None, "guides edit stopped"
+                continue
+            if text in line:
+                return line
+        raise AssertionError(f"guides edit never said {text!r}")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+@pytest.fixture
+def editor(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(MINI, content)
+    e = Edit(content, tmp_path / "site")
+    e.content, e.site = content, tmp_path / "site"
+    yield e
+    e.stop()
+
+
+def open_editor(browser, e: Edit, viewport=(1366, 900)):
+    """A page on the editor with production's /admin/ CSP applied; every request outside
+    this machine's server is recorded and refused."""
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN")
+    outside: list[str] = []
+    csp = sent_headers("/admin/")["Content-Security-Policy"]
+    violations: list[str] = []
+
+    def route(r):
+        url = r.request.url
+        if not url.startswith(e.url):
+            outside.append(url)
+            return r.abort()
+        if url.startswith(e.url + "admin/") and r.request.method == "GET":
+            answer = r.fetch()
+            return r.fulfill(response=answer, headers={**answer.headers, "content-security-policy": csp})
+        return r.continue_()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(e.url + "admin/")
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text("服务站 · 城东街道").first.wait_for()
+    return context, page, outside, violations
+
+
+def save(page):
+    """Decap's 发布 → 立即发布: with `guides edit` it writes the file into content/."""
+    page.get_by_role("button", name="发布", exact=True).click()
+    page.get_by_role("menuitem", name="立即发布").click()
+
+
+def test_edit_a_station_and_an_item_in_the_browser(browser, editor):
+    station_file = editor.content / STATION_FILE
+    item_file = editor.content / "items" / f"{ITEM}.yaml"
+    before_station = yaml.safe_load(station_file.read_text(encoding="utf-8"))
+    before_item = yaml.safe_load(item_file.read_text(encoding="utf-8"))
+    context, page, outside, violations = open_editor(browser, editor)
+    try:
+        # a station's phone number
+        page.goto(editor.url + f"admin/#/collections/stations-370304001/entries/{STATION}")
+        phone = page.get_by_label("服务站电话", exact=True)
+        assert phone.input_value() == "0533-4100001"
+        phone.fill("0533-4109999")
+        save(page)
+        editor.wait_for("已更新")
+        # an item's materials list
+        page.goto(editor.url + f"admin/#/collections/items/entries/{ITEM}")
+        page.reload()  # Decap keeps the last entry's form on a bare hash change
+        name = page.get_by_label("材料名称", exact=True).first
+        assert name.input_value() == "居民身份证"
+        name.fill("居民身份证或社会保障卡")
+        save(page)
+        editor.wait_for("已更新")
+        # the preview pane: the check result in Chinese and the real page, rebuilt
+        status = page.frame_locator("iframe").first.locator("#guides-check")
+        status.wait_for()
+        assert "检查通过" in status.inner_text()
+    finally:
+        context.close()
+
+    # the YAML changed as the form said, and kept what the model needs
+    station = yaml.safe_load(station_file.read_text(encoding="utf-8"))
+    assert station["phone"] == "0533-4109999"
+    assert station["code"] == STATION and isinstance(station["code"], str)   # 12 digits stay text
+    assert {k: v for k, v in station.items() if k != "phone"} == {k: v for k, v in before_station.items()
+                                                                   if k != "phone"}
+    assert list(station) == list(before_station)   # key order kept
+    item = yaml.safe_load(item_file.read_text(encoding="utf-8"))
+    assert item["materials"][0]["name"] == "居民身份证或社会保障卡"
+    before_item["materials"][0]["name"] = "居民身份证或社会保障卡"
+    assert item == before_item   # everything else as it was: dates, numbers, the hidden fees
+    r = guides("check", "--content", editor.content)
+    assert r.returncode == 0, r.stderr
+    # the rebuilt pages show the new text
+    assert "0533-4109999" in (editor.site / STATION / "index.html").read_text(encoding="utf-8")
+    assert "居民身份证或社会保障卡" in (editor.site / STATION / ITEM / "index.html").read_text(encoding="utf-8")
+    assert outside == [], outside          # no request left this machine
+    assert violations == [], violations    # the editor works under production's /admin/ CSP
