@@ -38,12 +38,33 @@ SITE_DIR = "admin"
 
 
 def _unwrap_optional(annotation) -> tuple[object, bool]:
-    """(the annotation without `| None`, whether None was allowed)."""
+    """(the annotation without `| None` and without `Annotated[...]`, whether None was allowed)."""
     args = typing.get_args(annotation)
+    optional = False
     if typing.get_origin(annotation) in (typing.Union, types.UnionType) and type(None) in args:
         rest = [a for a in args if a is not type(None)]
-        return (rest[0] if len(rest) == 1 else typing.Union[tuple(rest)]), True
-    return annotation, False
+        annotation, optional = (rest[0] if len(rest) == 1 else typing.Union[tuple(rest)]), True
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation, optional
+
+
+def _constraints(info) -> list:
+    """The field's constraints, with those of a named type it uses (`Phone | None`)."""
+    out = list(info.metadata)
+    annotation = info.annotation
+    for arg in (annotation, *typing.get_args(annotation)):
+        if typing.get_origin(arg) is typing.Annotated:
+            for m in typing.get_args(arg)[1:]:
+                out.extend([m, *getattr(m, "metadata", [])])
+    return out
+
+
+def _examples(info) -> list:
+    for m in [info, *_constraints(info)]:
+        if getattr(m, "examples", None):
+            return list(m.examples)
+    return []
 
 
 def _literal_options(annotation) -> list[str] | None:
@@ -58,7 +79,7 @@ def _metadata(info, kind):
 
 def _bounds(info) -> dict:
     out = {}
-    for m in info.metadata:
+    for m in _constraints(info):
         for attr, key in (("ge", "min"), ("le", "max")):
             if getattr(m, attr, None) is not None:
                 out[key] = getattr(m, attr)
@@ -81,8 +102,9 @@ def field(name: str, info) -> dict:
     """The Decap field for one model field."""
     annotation, optional = _unwrap_optional(info.annotation)
     out: dict = {"name": name, "label": info.title or name}
-    if info.description:
-        out["hint"] = info.description
+    hint = " ".join(filter(None, [info.description, _examples(info) and "例如：" + "、".join(_examples(info))]))
+    if hint:
+        out["hint"] = hint
     has_default = not info.is_required()
     out["required"] = not (optional or has_default)
     refers = _extra(info).get("refers")
@@ -140,14 +162,14 @@ def field(name: str, info) -> dict:
 
 
 def _pattern(info):
-    for m in info.metadata:
+    for m in _constraints(info):
         if getattr(m, "pattern", None):
             return m
     return None
 
 
 def _min_length(info) -> int:
-    for m in info.metadata:
+    for m in _constraints(info):
         if getattr(m, "min_length", None):
             return m.min_length
     # `Text` is Annotated[str, Field(min_length=1)]: the constraint sits on the type

@@ -43,7 +43,12 @@ def assert_same(record: type, config_fields: list[dict], where: str):
         info = record.model_fields[f["name"]]
         here = f"{where}.{f['name']}"
         assert f["label"] == info.title, here
-        assert f.get("hint") == info.description, here
+        if info.description:
+            assert f["hint"].startswith(info.description), here
+        examples = [e for m in [info, *cms._constraints(info)] for e in (getattr(m, "examples", None) or [])]
+        assert all(e in f.get("hint", "") for e in examples), here
+        if not info.description and not examples:
+            assert "hint" not in f, here
         annotation, optional = cms._unwrap_optional(info.annotation)
         assert f["required"] == (not optional and info.is_required() and f["widget"] != "hidden"), here
         literal = typing.get_args(annotation) if typing.get_origin(annotation) is typing.Literal else None
@@ -51,7 +56,9 @@ def assert_same(record: type, config_fields: list[dict], where: str):
             assert f["widget"] == "select" and f["options"] == list(literal), here
         if (info.json_schema_extra or {}).get("refers") == "item":
             assert f["widget"] == "relation" and f["collection"] == "items" and f["value_field"] == "code", here
-        for m in info.metadata:
+        for m in cms._constraints(info):
+            if getattr(m, "pattern", None):
+                assert f["pattern"][0] == m.pattern, here
             if getattr(m, "ge", None) is not None:
                 assert f["min"] == m.ge, here
             if getattr(m, "le", None) is not None:
