@@ -369,7 +369,7 @@ def _entries(folder: Path, root: Path, problems: Problems) -> list[Path]:
 
 # Files editors and file managers leave beside the ones being edited: not content, not an error
 # either (an open editor must not stop `guides serve`), so a warning names them.
-_LEFTOVER = re.compile(r"^(\.#.*|#.*#|.*~|\..*\.sw[a-p]|\.DS_Store|\._.*|Thumbs\.db|desktop\.ini)$", re.I)
+_LEFTOVER = re.compile(r"^(\.#.*|#.*#|.*~|\..*\.sw[a-p]|\.~lock\..*#|\.DS_Store|\._.*|Thumbs\.db|desktop\.ini)$", re.I)
 
 
 def _skipped(path: Path, problems: Problems) -> bool:

@@ -164,7 +164,7 @@ def _rebuild(content: Path, out: Path, config: Path, hooks: Hooks) -> bool:
     except OSError as e:  # disk full: say so and keep serving the last good version
         from .problems import os_message
 
-        print(os_message(e, "预览仍显示上一次成功的版本"), file=sys.stderr, flush=True)
+        print(os_message(e, "预览仍显示上一次成功的版本", where=out), file=sys.stderr, flush=True)
         return False
     hooks.rebuilt(result)
     result.problems.print()

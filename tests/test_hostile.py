@@ -208,15 +208,20 @@ def test_messages_in_chinese(mini, case, edit, path, line, message):
 
 
 def test_editor_leftovers_are_named_not_fatal(mini):
-    """Decided: backup and swap files editors leave (`x~`, `.#x`, `.x.swp`) are warned about and
+    """Decided: backup, swap and lock files editors leave (`x~`, `.#x`, `.x.swp`, `.~lock.x#`) are warned about and
     skipped: an open editor must not stop `guides serve`. Any other hidden file is an error."""
     shutil.copy(mini / ITEM, mini / (ITEM + "~"))
     (mini / "items/.#LN-001.yaml").symlink_to("root@host.1234")  # how Emacs marks a file being edited
     (mini / "stations/370304001/.370304001200.yaml.swp").write_bytes(b"\x00vim swap")
+    (mini / "items/.~lock.LN-001.yaml#").write_text("user,host,2026", encoding="utf-8")  # LibreOffice
     r = run("check", "--content", mini)
     assert r.returncode == 0, r.stderr
-    for name in (ITEM + "~", "items/.#LN-001.yaml", "stations/370304001/.370304001200.yaml.swp"):
-        assert f"{mini / name}:1: 警告：编辑器或系统留下的临时/备份文件，已忽略" in r.stderr, r.stderr
+    warning = "警告：编辑器或系统留下的临时/备份文件，已忽略（可以删除）"
+    shown = {l.split(":1: ")[0] for l in r.stderr.splitlines() if l.endswith(":1: " + warning)}
+    names = {str(mini / n) for n in (ITEM + "~", "items/.#LN-001.yaml", "items/.~lock.LN-001.yaml#",
+                                     "stations/370304001/.370304001200.yaml.swp")}
+    assert shown < names and len(shown) == 3, r.stderr  # the same warning is shown 3 times, then counted
+    assert f"……另有 1 处同样的警告：{warning.removeprefix('警告：')}" in r.stderr, r.stderr
 
 
 def test_one_bad_district_field_is_one_error(mini):
@@ -370,3 +375,35 @@ def test_disk_full(mini, tmp_path, small_disk, case, setup):
     assert "Traceback" not in r.stderr and "OSError" not in r.stderr
     assert f"{kept}: 无法写入：磁盘空间不足（ENOSPC）。请清理磁盘空间后重新运行。{after}" in r.stderr, r.stderr
     assert (files(kept) if kept.is_dir() else kept.read_bytes()) == before  # nothing damaged, nothing half-written
+
+
+def test_serve_on_a_full_disk_keeps_serving(mini, tmp_path, small_disk):
+    """`guides serve` rebuilding onto a full disk says so and keeps the last good preview."""
+    import urllib.request
+
+    port = free_port()
+    site = small_disk / "site"
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--content", str(mini), "--out",
+                                 str(site), "--port", str(port)], cwd=ROOT, stdout=out,
+                                stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while "预览地址" not in log.read_text(encoding="utf-8"):
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text(encoding="utf-8")
+            time.sleep(0.2)
+        before = files(site)
+        fill(small_disk)
+        replace(VILLAGE, "0533-4100001", "0533-4100077")(mini)
+        while "预览仍显示上一次成功的版本" not in log.read_text(encoding="utf-8"):
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text(encoding="utf-8")
+            time.sleep(0.2)
+        page = urllib.request.urlopen(f"http://127.0.0.1:{port}/370304001200/", timeout=10).read().decode()
+        assert "0533-4100001" in page  # the last good version is still served
+        assert files(site) == before
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    shown = log.read_text(encoding="utf-8")
+    assert "Traceback" not in shown and f"{site}: 无法写入：磁盘空间不足（ENOSPC）" in shown, shown
