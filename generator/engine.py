@@ -23,6 +23,8 @@ from pathlib import Path
 
 from markupsafe import escape
 
+from .urls import site_origin
+
 # Stand-ins rendered through the theme; they survive Material's escaping and url
 # handling unchanged and are replaced by the real values per page.
 _STATION, _ITEM = "xstationx", "xitemx"
@@ -89,9 +91,11 @@ class Engine:
         from mkdocs.config import load_config
 
         self.config_file = Path(config_file)
+        # Material writes the canonical link from site_url unescaped: only a checked https origin
+        # (no character that could leave an attribute) gets here, whoever the caller is
         self.config = load_config(
             config_file=str(self.config_file),
-            site_url=site_url.rstrip("/") + "/",
+            site_url=site_origin(site_url) + "/",
             use_directory_urls=True,
         )
         self.env = self.config.theme.get_env()

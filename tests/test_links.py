@@ -282,3 +282,15 @@ def test_serve_follows_no_symlink_and_lists_no_directory(served_dir, path, statu
         code, body = e.code, e.read().decode("utf-8")
     assert code == status and text in body, (code, body[:200])
     assert "Directory listing" not in body and "root:" not in body and "secret" not in body
+
+
+def test_the_engine_takes_only_a_checked_origin():
+    """Material writes <link rel="canonical"> from site_url without escaping: the engine
+    refuses anything but an https origin, whoever calls it (build, print, benchmarks)."""
+    from conftest import ROOT
+    from generator.engine import Engine
+
+    with pytest.raises(UrlError):
+        Engine(ROOT / "mkdocs.yml", 'https://a.example/"><script>alert(1)</script>')
+    shell = Engine(ROOT / "mkdocs.yml", "https://Guides.Boshan.example/").shell("station")
+    assert '<link rel="canonical" href="https://guides.boshan.example/xstationx/">' in "".join(shell.parts)
