@@ -92,13 +92,15 @@ def _candidates(value):
             out.append(["新增一项"])
         return out
     if value is None:
-        return ["新填写的内容", *LITERALS]
+        return ["新填写的内容", "0533-4100099", *LITERALS]  # (the number: for a phone field)
     if isinstance(value, str):
         if m := TIME_RANGE.match(value):
             minute = (int(m[2]) + 1) % 60
             return [f"{m[1]}:{minute:02d}-{m[3]}"]
         if re.fullmatch(r"\d{4}-\d\d-\d\d", value):
             return [(dt.date.fromisoformat(value) + dt.timedelta(days=1)).isoformat()]
+        if re.fullmatch(r"[0-9-]+", value):  # a phone number (model.Phone): another number
+            return [value[:-1] + str((int(value[-1]) + 1) % 10)]
         return [value + "改", "新" + value, *(v for v in LITERALS if v != value)]
     return []
 
