@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, site_files
-from generator.serve import Reloader, _handler
+from generator.serve import Hooks, Reloader, _handler
 
 VNU = ROOT / "node_modules/vnu-jar/build/dist/vnu.jar"
 STATION, COMMUNITY = "370304001200", "370304002001"
@@ -37,7 +37,7 @@ def test_w3c_validator_reports_no_errors(mini_site):
 @pytest.fixture(scope="module")
 def served(mini_site):
     """The built site through `guides serve`'s own handler (as Netlify: 404.html for unknown paths)."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(mini_site, Reloader()))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(mini_site, Reloader(), Hooks()))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}/"
     server.shutdown()

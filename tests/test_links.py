@@ -14,7 +14,7 @@ import pytest
 
 from conftest import guides
 from generator.offline import landing
-from generator.serve import Reloader, _handler
+from generator.serve import Hooks, Reloader, _handler
 from generator.urls import UrlError, check_link, reserved_origin, site_origin
 from generator.validate import read_catalogue
 
@@ -256,7 +256,7 @@ def served_dir(tmp_path):
     os.symlink(secret, root / "secret.txt")
     os.symlink(tmp_path, root / "outside")
     os.symlink(root / "a", root / "inner")  # even a link within the site is not followed
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(root, Reloader()))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(root, Reloader(), Hooks()))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}/"
     server.shutdown()
