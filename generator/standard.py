@@ -161,7 +161,7 @@ def _bar_chart(title: str, rows: list[tuple[str, float, str, bool]], target: flo
     width = label_w + bar_w + 120
     ident = "chart-" + hashlib.sha256(title.encode()).hexdigest()[:8]  # stable: the page is rewritten each build
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="g-chart" viewBox="0 0 {width} {height}" '
-           f'width="100%" role="img" aria-labelledby="{ident}">'
+           f'width="{width}" height="{height}" role="img" aria-labelledby="{ident}">'
            f'<title id="{ident}">{html.escape(title)}：{html.escape(desc)}</title>']
     for i, (label, value, text, bad) in enumerate(rows):
         y = top + i * row_h
@@ -252,7 +252,7 @@ def content(report: Report) -> str:
 def _table(headers, rows, name: str) -> str:
     head = "".join(f'<th scope="col">{h}</th>' for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
-    return f'<div class="g-table-scroll"><table data-table="{name}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    return f'<div><table data-table="{name}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 def write(cat: Catalogue, root: Path, renderer, journal: dict[str, list[str]], write_file) -> Report:

@@ -15,6 +15,7 @@ files keep their comments, quotes and key order.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import os
 import re
@@ -797,11 +798,16 @@ def _field_info(model, path: tuple):
     return info
 
 
+@functools.cache
+def _fields(model) -> tuple:
+    """(name, info, kind, detail, nullable) of each field: the shapes, worked out once per model."""
+    return tuple((name, info, *_shape(info.annotation)) for name, info in model.model_fields.items())
+
+
 def _drop_empty(data: dict, model) -> None:
     """A nested record whose cells are all empty was absent (an optional one stays None)."""
-    for name, info in model.model_fields.items():
+    for name, info, kind, detail, nullable in _fields(model):
         value = data.get(name)
-        kind, detail, nullable = _shape(info.annotation)
         if kind == "model" and isinstance(value, dict):
             _drop_empty(value, detail)
             if not value:
@@ -817,7 +823,7 @@ def _drop_empty(data: dict, model) -> None:
                     _drop_empty(v, detail)
 
 
-def _check_offers(wb, cat: Catalogue, before: dict[str, list[str]], codes: list[str], reader: _Reader) -> None:
+def _check_offers(wb, cat: Catalogue, before, codes: list[str], reader: _Reader) -> None:
     """The derived station × item sheet is for reading: a tick that agrees neither with the content
     before the import nor with the stations' 可办事项 columns was an edit there, which would be lost."""
     if OFFERS not in wb.sheetnames:
@@ -829,13 +835,18 @@ def _check_offers(wb, cat: Catalogue, before: dict[str, list[str]], codes: list[
         code = _text(row[0].value).strip() if row and row[0].value is not None else ""
         if code not in wanted or code not in cat.offers:
             continue
-        offered, was = set(cat.offers[code]), set(before.get(code, cat.offers[code]))
+        offered = set(cat.offers[code])
+        was = None
         for cell in row[2:]:
             item = header[cell.column - 1] if cell.column - 1 < len(header) else None
             if item is None:
                 continue
             ticked = cell.value not in (None, "")
-            if ticked != (item in offered) and ticked != (item in was):
+            if ticked == (item in offered):
+                continue
+            if was is None:  # the content before the import, validated only when a tick disagrees
+                was = set(before().get(code, cat.offers[code]))
+            if ticked != (item in was):
                 reader.error(f"{OFFERS}!{cell.coordinate}", f"{item}", "本表由“服务站”表的“可办事项”各列得出，不能直接修改："
                              "要增加或减少本站事项，请改“服务站”表的“可办事项.增加事项/减少事项”")
 
@@ -929,11 +940,15 @@ def import_workbook(path: Path, content: Path) -> ImportResult:
         seen_cells.add((where, field_label))
         problems.append(CellProblem(where, field_label, p.message))
     if cat is not None and not problems:
-        before = len(reader.problems)
-        old_cat = validate(raw, Problems())
-        _check_offers(wb, cat, old_cat.offers if old_cat else {}, [c for t in read.values() for c in t if c in cat.stations],
-                      reader)
-        problems += reader.problems[before:]
+        known_problems = len(reader.problems)
+
+        @functools.cache
+        def offers_before() -> dict[str, list[str]]:
+            old_cat = validate(raw, Problems())
+            return old_cat.offers if old_cat else {}
+
+        _check_offers(wb, cat, offers_before, [c for t in read.values() for c in t if c in cat.stations], reader)
+        problems += reader.problems[known_problems:]
     if problems or cat is None:
         return ImportResult(False, problems, scope=scope)
     in_scope = (raw.items if scope == DISTRICT_SCOPE else []) + [
