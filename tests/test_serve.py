@@ -16,11 +16,13 @@ def test_serve_rebuilds_and_reloads(mini, tmp_path, browser):
                              "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         base = f"http://127.0.0.1:{port}/"
-        for _ in range(200):
+        deadline = time.monotonic() + 120  # the first build: ~5 s alone, 20 s on a loaded machine
+        while True:
             try:
                 urllib.request.urlopen(base, timeout=1).read()
                 break
             except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "serve did not start"
                 time.sleep(0.1)
         html = urllib.request.urlopen(base + f"{STATION}/").read().decode()
         assert "/__events" in html  # the reload snippet is served...
