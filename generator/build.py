@@ -15,9 +15,9 @@ and copying or deleting that tree costs seconds of file-system calls, more than 
 republish may take. So a second copy of the site is kept beside it (`.<out>.spare`),
 sharing every file with it by hard links (no file of a site is ever modified in
 place, only replaced). A republish renames the spare to the staging directory,
-renders into it the pages whose digest differs from the spare's own state, carries
-over files other tools put into the published site (e.g. `<village>/print/`) and
-swaps it in. The site it replaces becomes the next spare: the files this build wrote
+renders into it the pages whose digest differs from the spare's own state and swaps
+it in (the site holds only what the build makes: `guides print` writes beside it, in
+`print/`). The site it replaces becomes the next spare: the files this build wrote
 or removed (its journal) are linked or removed there too, so it is again the same as
 the published site. The work is proportional to what changed. A full build starts
 from an empty staging directory and leaves a hard-link copy of its result as the
@@ -209,10 +209,7 @@ def _build(content: Path, out: Path, *, config_file: Path, stations: list[str] |
         if incremental:
             base = publish.take_spare(spare, staging, out, code, previous_state)
             from_spare = base is not None
-            if from_spare:
-                # a build of some stations plans only theirs: the others' pages are the build's too
-                publish.carry_over(out, staging, [*(p.path for p in pages), *(base["digests"] if stations else ())])
-            else:  # no spare, or not the same as the published site: copy the published site
+            if not from_spare:  # no spare, or not the same as the published site: copy the published site
                 publish.link_tree(out, staging, skip=("_admin",))  # (its three files are always rewritten)
                 base = previous_state
         if not base:

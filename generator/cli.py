@@ -40,12 +40,13 @@ def _build(args) -> int:
 def _print(args) -> int:
     from .printing import print_stations, summary
 
-    if bool(args.codes) == bool(args.all):
-        print("请给出服务站代码（可多个），或用 --all 打印全部服务站", file=sys.stderr)
+    if (bool(args.codes) == bool(args.all)) and not (args.changed and not args.codes):
+        print("请给出服务站代码（可多个），或用 --all 打印全部服务站（--changed 不给代码即全部）", file=sys.stderr)
         return 2
-    result = print_stations(args.content, args.site, None if args.all else args.codes, out=args.out,
+    result = print_stations(args.content, args.site, args.codes or None, out=args.out,
                             config_file=args.config, jobs=args.jobs, force=args.force,
-                            offline_only=args.offline_only, rebuild=args.build, test_print=args.test_print)
+                            offline_only=args.offline_only, rebuild=args.build, test_print=args.test_print,
+                            changed=args.changed)
     result.problems.print()
     if not result.ok:
         print(f"打印未完成：{len(result.problems.errors)} 个错误", file=sys.stderr)
@@ -140,9 +141,11 @@ def parser() -> argparse.ArgumentParser:
     pr.add_argument("--all", action="store_true", help="全部服务站")
     content_arg(pr)
     pr.add_argument("--site", type=Path, default=Path("site"), help="已生成的网站（默认 site/；没有则先生成）")
-    pr.add_argument("--out", type=Path, default=None, help="输出目录（默认 site/<代码>/print/）")
+    pr.add_argument("--out", type=Path, default=None, help="输出目录（默认网站旁边的 print/<代码>/）")
     pr.add_argument("--build", action="store_true", help="网站与内容不一致时先重新生成网站")
     pr.add_argument("--force", action="store_true", help="没有变化的服务站也重新生成")
+    pr.add_argument("--changed", action="store_true",
+                    help="只打印重印队列中的材料：按街道（镇）每个一份 PDF，每个服务站前附更换说明")
     pr.add_argument("--offline-only", action="store_true", help="只生成离线副本（zip）")
     pr.add_argument("--test-print", action="store_true",
                     help="试印：允许示例网站地址（如 .example），印出的二维码不得张贴")

@@ -1,6 +1,6 @@
 """`guides print`: what a station puts on paper, printed from the built website itself.
 
-For every station asked for, under `site/<village>/print/` (or `--out <dir>/<village>/`):
+For every station asked for, under `print/<village>/` beside the site (`--out <dir>/<village>/`):
 
 - `<village>-board-pack.pdf`, the board pack for the 公开公示栏: a cover (station,
   address, hours, staff with windows and badges, supervision hotline, 12345,
@@ -11,21 +11,35 @@ For every station asked for, under `site/<village>/print/` (or `--out <dir>/<vil
   (see offline.py);
 - `manifest.json`: what the pack holds, page by page, with every guide's version stamp.
 
-The guides in the pack are the pages of `site/` themselves, printed by headless
-Chromium with the site's print stylesheet (theme/assets/guides/print.css), so the
-paper and the web cannot drift. The cover, catalogue and poster are extra pages in
-the same theme (templates/print_*.html). The browser loads every page at its
-permanent URL and each request is answered from `site/`: no server, no network.
+Print output lives outside the published tree: no build (clean, theme change, killed)
+can touch it, and a print run never lands in the site.
+
+The guides in the pack are the pages of `site/` themselves: each page's article, as
+built, goes into ONE print document per pack (cover, catalogue, guides), printed by
+headless Chromium with the site's print stylesheet, so the paper and the web cannot
+drift. One document is one page load and one embedded subset per font (45 separate
+PDFs merged carried 45 copies of the font); every section is a CSS named page whose
+margin boxes carry its footer and its own page count. The PDF is tagged (structure
+tree, for screen readers) and its outline has one bookmark per section. The browser
+loads the document at the station's permanent URL (`<site>/<village>/print/`, the
+depth of a guide, so the articles' relative links stay right) and every request is
+answered from `site/`: no server, no network.
+
+`--changed` prints only what the reprint queue (reprint.py) holds: one PDF per town,
+stations in delivery order, each station's sheets after a cover sheet saying which
+sheets to replace or take down on its board. Printed sheets leave the queue.
 
 The pages printed must be the current ones: a missing site is built first; a site
 that no longer matches the content (a guide's version stamp differs) is refused
 unless `--build` asks to rebuild it. A station whose pages, styles and templates have
 not changed since its last print is skipped (`--force` prints it anyway), and every
 run says which printed guides went stale and must be replaced on the board.
+
+Layout: the pure part (what to print, the documents' HTML, the stamps: `StationPrinter`
+and the functions below it) needs no browser; `Browser` only turns a document into a PDF.
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import html
@@ -36,13 +50,11 @@ import multiprocessing.util
 import os
 import re
 import shutil
-import subprocess
 import sys
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import offline, qr
+from . import offline, qr, reprint
 from .plan import Fingerprints, Page
 from .problems import Problems
 from .render import item_badges
@@ -53,14 +65,15 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage"]
 HERE = Path(__file__).parent
-TEMPLATES = ("print_cover.html", "print_catalogue.html", "print_poster.html", "_marks.html")
+TEMPLATES = ("print_cover.html", "print_catalogue.html", "print_poster.html", "print_reprint.html", "_marks.html")
 # What a print run depends on beyond the station's pages: a change here reprints every station.
 CODE_INPUTS = [HERE / "printing.py", HERE / "offline.py", *(HERE / "templates" / t for t in TEMPLATES)]
+FONT = "'Guides Print','WenQuanYi Micro Hei','Noto Sans CJK SC',sans-serif"  # as print.css: one subset, no Type 3
 
 _STAMP = re.compile(r'class="g-stamp"[^>]*>\s*版本\s*([^<]+?)\s*<')
-_FOOTER = """<div style="width:100%;box-sizing:border-box;padding:0 15mm;display:flex;justify-content:space-between;gap:6mm;
-font-family:'WenQuanYi Micro Hei','Noto Sans CJK SC',sans-serif;font-synthesis:none;font-size:7.5pt;color:#000">
-<span>{left}</span><span style="white-space:nowrap">第 <span class="pageNumber"></span> / <span class="totalPages"></span> 页</span></div>"""
+_ARTICLE = re.compile(r'<article class="md-content__inner md-typeset">(.*)</article>', re.S)
+_IDREF = re.compile(r'\b(id|for|aria-labelledby|aria-describedby|aria-controls|href)="(#?)([^"]*)"')
+_PLACEHOLDER = "\x00stamp\x00"
 
 
 def files(code: str) -> dict[str, str]:
@@ -69,8 +82,13 @@ def files(code: str) -> dict[str, str]:
             "offline": f"{code}-offline.zip", "manifest": "manifest.json"}
 
 
+def print_root(site: Path, out: Path | None) -> Path:
+    """Where printed matter goes: `--out`, else `print/` beside the site (never inside it)."""
+    return Path(out) if out else Path(site).resolve().parent / "print"
+
+
 def out_dir(site: Path, out: Path | None, code: str) -> Path:
-    return (Path(out) / code) if out else (Path(site) / code / "print")
+    return print_root(site, out) / code
 
 
 # ---------------------------------------------------------------------------- the site
@@ -96,24 +114,65 @@ def stale_pages(cat: Catalogue, site: Path, codes: list[str]) -> list[str]:
     return out
 
 
-@contextlib.contextmanager
-def _printed_kept(site: Path):
-    """Keep site/<village>/print/ across a build, which replaces the whole site."""
-    moved = []
-    for d in sorted(Path(site).glob("*/print")):
-        if d.is_dir():
-            keep = d.parent.parent.parent / f".{Path(site).name}.print-{d.parent.name}-{os.getpid()}"
-            shutil.rmtree(keep, ignore_errors=True)
-            d.rename(keep)
-            moved.append((d, keep))
-    try:
-        yield
-    finally:
-        for d, keep in moved:
-            if d.parent.is_dir() and not d.exists():
-                keep.rename(d)
-            else:  # the station is gone, or the build kept it itself
-                shutil.rmtree(keep, ignore_errors=True)
+def article(page_html: str, prefix: str) -> str:
+    """A built page's article (what the page says, without the site's chrome), its ids made
+    unique in a document that holds many pages."""
+    m = _ARTICLE.search(page_html)
+    if not m:
+        raise ValueError("no article")
+
+    def fix(m: re.Match) -> str:
+        attr, hash_, value = m.groups()
+        if attr == "href":
+            return m.group(0) if not hash_ or not value else f'href="#{prefix}{value}"'
+        return f'{attr}="' + " ".join(prefix + v for v in value.split()) + '"'
+
+    return _IDREF.sub(fix, m.group(1))
+
+
+# ---------------------------------------------------------------------------- documents
+
+
+@dataclass
+class Section:
+    """One part of a printed document: a named page of its own, with its footer."""
+    kind: str  # cover | catalogue | guide | poster | reprint (a station's reprint cover sheet)
+    title: str  # its bookmark
+    url: str
+    stamp: str
+    item: str | None = None
+    station: str | None = None
+    footer: str | None = None  # left of the footer; None: no footer (the poster)
+    html: str = field(default="", repr=False)
+    first_page: int = 0
+    last_page: int = 0
+
+
+def _css_string(text: str) -> str:
+    """A CSS string literal that cannot end the string or the <style> element."""
+    return '"' + "".join(c if c.isalnum() or c in " ·/.-:（）()、，" or ord(c) > 127 and c not in "\u2028\u2029"
+                         else f"\\{ord(c):x} " for c in text) + '"'
+
+
+def document_css(sections: list[Section]) -> str:
+    """A named page per section: its footer in the page's margin boxes, and its own page count
+    (a counter of that named page: `第 2 页` is the section's second sheet)."""
+    rules = ["@page { @bottom-left { content: none } @bottom-right { content: none } }",
+             ".p-part { break-before: page; } .p-part:first-child { break-before: auto; }"]
+    box = f"font-family: {FONT}; font-synthesis: none; font-size: 7.5pt; color: #000; vertical-align: top;"
+    for n, s in enumerate(sections):
+        if s.footer is None:
+            continue
+        rules.append(
+            f"@page s{n} {{ counter-increment: s{n}; "
+            f"@bottom-left {{ content: {_css_string(s.footer)}; {box} text-align: left; }} "
+            f"@bottom-right {{ content: \"第 \" counter(s{n}) \" 页\"; {box} text-align: right; white-space: nowrap; }} }}")
+    return "@media print {\n" + "\n".join(rules) + "\n}"
+
+
+def document_body(sections: list[Section]) -> str:
+    return "\n".join(f'<div class="p-part p-part--{s.kind}" style="page: s{n}">{s.html}</div>'
+                     for n, s in enumerate(sections))
 
 
 # ---------------------------------------------------------------------------- the browser
@@ -127,7 +186,7 @@ class Browser:
 
         self.site = Path(site).resolve()
         self.base = site_url.rstrip("/") + "/"
-        self.virtual: dict[str, str] = {}  # URL -> HTML of an extra page (cover, catalogue, poster)
+        self.virtual: dict[str, str] = {}  # URL -> HTML of a print document
         self._pw = sync_playwright().start()
         try:
             self._browser = self._pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -152,16 +211,18 @@ class Browser:
             return route.fulfill(status=404, content_type="text/plain", body="not found")
         return route.fulfill(status=200, path=str(target))
 
-    def pdf(self, url: str, footer: str | None = None) -> bytes:
-        response = self.page.goto(url, wait_until="load")
-        if response is None or response.status != 200:
-            raise RuntimeError(f"{url}: {response.status if response else '无响应'}")
-        self.page.evaluate("document.fonts.ready.then(() => true)")
-        return self.page.pdf(
-            format="A4", prefer_css_page_size=True, print_background=False,
-            display_header_footer=footer is not None,
-            header_template="<span></span>", footer_template=footer or "<span></span>",
-        )
+    def pdf(self, url: str, document: str) -> bytes:
+        """The document, served at `url`, as a tagged A4 PDF with an outline from its headings."""
+        self.virtual[url] = document
+        try:
+            response = self.page.goto(url, wait_until="load")
+            if response is None or response.status != 200:
+                raise RuntimeError(f"{url}: {response.status if response else '无响应'}")
+            self.page.evaluate("document.fonts.ready.then(() => true)")
+            return self.page.pdf(format="A4", prefer_css_page_size=True, print_background=False,
+                                 tagged=True, outline=True)
+        finally:
+            self.virtual.pop(url, None)
 
     def close(self) -> None:
         try:
@@ -170,28 +231,45 @@ class Browser:
             self._pw.stop()
 
 
-def footer(left: str) -> str:
-    return _FOOTER.format(left=html.escape(left))
+def finish_pdf(data: bytes, sections: list[Section], *, title: str, author: str, subject: str) -> tuple[bytes, int]:
+    """Chromium's PDF with its outline's top entries (each section's h1) named as the sections,
+    the sections' page ranges set from them, document information, language and "show
+    bookmarks". Returns the PDF and its page count."""
+    import pikepdf
 
-
-def page_count(pdf: bytes) -> int:
-    from pypdf import PdfReader
-
-    return len(PdfReader(io.BytesIO(pdf)).pages)
+    pdf = pikepdf.open(io.BytesIO(data))
+    pages = {page.objgen: n for n, page in enumerate(pdf.pages, 1)}
+    with pdf.open_outline() as outline:
+        top = list(outline.root)
+        if len(top) != len(sections):
+            raise RuntimeError(f"{title}: {len(top)} 个书签，{len(sections)} 个部分")
+        for entry, section in zip(top, sections):
+            dest = entry.destination
+            target = dest[0] if isinstance(dest, pikepdf.Array) else None
+            if target is None:
+                raise RuntimeError(f"{title}: 书签“{entry.title}”没有页码")
+            section.first_page = pages[target.objgen]
+            entry.title = section.title
+    for n, section in enumerate(sections):
+        section.last_page = sections[n + 1].first_page - 1 if n + 1 < len(sections) else len(pdf.pages)
+    with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+        meta["dc:title"] = title
+        meta["dc:creator"] = [author]
+        meta["dc:description"] = subject
+        meta["xmp:CreatorTool"] = "guides print"
+    pdf.docinfo["/Title"] = title
+    pdf.docinfo["/Author"] = author
+    pdf.docinfo["/Subject"] = subject
+    pdf.docinfo["/Creator"] = "guides print"
+    pdf.Root.Lang = pikepdf.String("zh-CN")
+    pdf.Root.PageMode = pikepdf.Name.UseOutlines
+    pdf.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
+    out = io.BytesIO()
+    pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True)
+    return out.getvalue(), len(pdf.pages)
 
 
 # ---------------------------------------------------------------------------- one station
-
-
-@dataclass
-class Section:
-    kind: str  # cover | catalogue | guide
-    title: str
-    url: str
-    stamp: str
-    first_page: int = 0
-    last_page: int = 0
-    item: str | None = None
 
 
 @dataclass
@@ -205,8 +283,18 @@ class StationReport:
     removed: list[str] = field(default_factory=list)  # guides no longer offered: take off the board
 
 
+@dataclass
+class Front:
+    """The station's own sheets, rendered: cover, catalogue, poster, and their stamps."""
+    cover: str
+    catalogue: str
+    poster: str
+    stamp: str  # the cover's and catalogue's: printed on them as 本册版本
+    poster_stamp: str
+
+
 class StationPrinter:
-    """Prints the board pack, the poster and the offline copy of one station at a time."""
+    """What a station's printed matter holds (no browser needed), and printing it."""
 
     def __init__(self, cat: Catalogue, site: Path, out: Path | None, *, config_file: Path = Path("mkdocs.yml")):
         from .engine import Engine
@@ -215,10 +303,11 @@ class StationPrinter:
         self.cat = cat
         self.site = Path(site)
         self.out = out
-        self.site_url = cat.district.site_url
+        self.site_url = cat.district.site_url.rstrip("/")
         self.engine = Engine(config_file, self.site_url)
         self.renderer = Renderer(cat, self.engine, {})  # for its templates and station view data
         self._browser: Browser | None = None
+        self._fronts: dict[str, Front] = {}
 
     @property
     def browser(self) -> Browser:
@@ -231,256 +320,185 @@ class StationPrinter:
             self._browser.close()
             self._browser = None
 
-    # ------------------------------------------------------------ inputs
+    # ------------------------------------------------------------ pure inputs
+
+    def front(self, code: str) -> Front:
+        """The cover, catalogue and poster as HTML. Their stamps are digests of exactly that HTML
+        (as a guide's stamp is of exactly what it shows), so the same stamp means the same sheet."""
+        if code in self._fronts:
+            return self._fronts[code]
+        st = self.cat.stations[code]
+        items = self.cat.station_items(code)
+        url = f"{self.site_url}/{code}/"
+        view = {
+            "sv": self.renderer.station_view(code), "st": st, "url": url, "count": len(items),
+            "entries": [{"item": it, "badges": item_badges(it), "url": f"{url}{it.code}/",
+                         "qr": qr.svg(f"{url}{it.code}/", title=f"{it.name} 二维码")} for it in items],
+            "online": sum(1 for it in items if it.online.available),
+            "proxy": sum(1 for it in items if it.proxy.available),
+            "qr": qr.svg(url, title=f"{st.name} 二维码"), "stamp": _PLACEHOLDER,
+        }
+        render = self.renderer.env.get_template
+        cover, catalogue, poster = (render(t).render(**view) for t in TEMPLATES[:3])
+        latest = max(it.updated for it in items).isoformat()
+        stamp = f"{latest} · {_digest(cover + catalogue)[:6]}"
+        front = Front(cover.replace(_PLACEHOLDER, html.escape(stamp)), catalogue, poster, stamp, _digest(poster))
+        self._fronts[code] = front
+        return front
+
+    def guide_sections(self, code: str, only: set[str] | None = None) -> list[Section]:
+        """The station's guides as built, numbered as in its catalogue (`only`: these items)."""
+        st = self.cat.stations[code]
+        items = self.cat.station_items(code)
+        out = []
+        for n, item in enumerate(items, 1):
+            if only is not None and item.code not in only:
+                continue
+            path = f"{code}/{item.code}/"
+            page = (self.site / path / "index.html").read_text(encoding="utf-8")
+            m = _STAMP.search(page)
+            stamp = m.group(1).strip() if m else ""
+            out.append(Section("guide", f"{n}. {item.name}", f"{self.site_url}/{path}", stamp, item=item.code,
+                               station=code, footer=f"{st.name} · 事项 {n}/{len(items)} {item.name} · 版本 {stamp}",
+                               html=article(page, f"s{code}-{item.code}-")))
+        return out
+
+    def front_sections(self, code: str) -> list[Section]:
+        st = self.cat.stations[code]
+        f = self.front(code)
+        url = f"{self.site_url}/{code}/"
+        return [Section("cover", "封面", url, f.stamp, station=code, html=f.cover,
+                        footer=f"{st.name} · 公示材料封面 · 本册版本 {f.stamp}"),
+                Section("catalogue", "事项目录清单", url, f.stamp, station=code, html=f.catalogue,
+                        footer=f"{st.name} · 事项目录清单 · 本册版本 {f.stamp}")]
+
+    def poster_section(self, code: str) -> Section:
+        f = self.front(code)
+        return Section("poster", "二维码海报", f"{self.site_url}/{code}/", f.poster_stamp, station=code,
+                       html=f.poster)
+
+    def pack_sections(self, code: str) -> list[Section]:
+        """The board pack: cover, catalogue, every guide."""
+        return [*self.front_sections(code), *self.guide_sections(code)]
+
+    def reprint_sections(self, code: str, sheets: list[reprint.Sheet]) -> list[Section]:
+        """A station's part of a reprint pack: a cover sheet saying what to replace and what to
+        take down on its board, then the sheets to put up, in board order."""
+        st = self.cat.stations[code]
+        names = {c: it.name for c, it in self.cat.items.items()}
+        number = {it.code: n for n, it in enumerate(self.cat.station_items(code), 1)}
+        kinds = {s.kind for s in sheets}
+        guides = self.guide_sections(code, {s.item for s in sheets if s.kind == "guide"})
+        parts = (self.front_sections(code) if "cover" in kinds else []) + guides
+        parts += [self.poster_section(code)] if "poster" in kinds else []
+        lines = []
+        for p in parts:
+            if p.kind == "catalogue":
+                continue
+            what = {"cover": f"封面与事项目录清单（本册版本 {p.stamp}）", "poster": "二维码海报"}.get(
+                p.kind, f"事项 {number.get(p.item, '')} {names.get(p.item, p.item)}（版本 {p.stamp}）")
+            lines.append(("更换", what))
+        lines += [("撤下", f"{names.get(s.item, s.item)}（本站已不再办理）") for s in sheets if s.kind == "remove"]
+        cover = self.renderer.env.get_template("print_reprint.html").render(
+            st=st, sv=self.renderer.station_view(code), lines=lines, sheets=len(parts),
+            date=dt.date.today().isoformat())
+        head = Section("reprint", f"{st.name} 更换说明", f"{self.site_url}/{code}/", "", station=code, html=cover,
+                       footer=f"{st.name} · 更换说明")
+        for p in parts:
+            p.title = f"{st.name} · {p.title}"
+        return [head, *parts]
 
     def key(self, code: str) -> str:
         """Digest of everything the station's printed matter is made from."""
         h = hashlib.sha256()
-        paths = offline.station_pages(self.cat, code)
-        for p in paths:
+        for p in offline.station_pages(self.cat, code):
             h.update(p.encode() + b"\0" + (self.site / p / "index.html").read_bytes())
         for f in sorted((self.site / "assets" / "guides").glob("*")) + CODE_INPUTS:
             h.update(f.name.encode() + b"\0" + f.read_bytes())
-        h.update(json.dumps(self.front_data(code), ensure_ascii=False, sort_keys=True).encode())
+        f = self.front(code)
+        h.update(f"{f.stamp}\0{f.poster_stamp}".encode())
         return h.hexdigest()
 
-    def _front_view(self, code: str) -> dict:
-        """What the cover, the catalogue and the poster show (templates/print_*.html)."""
+    def document(self, code: str, title: str, sections: list[Section]) -> str:
+        """The print document: the site's print shell holding the sections, one named page each."""
         st = self.cat.stations[code]
-        items = self.cat.station_items(code)
-        entries = [{"item": it, "badges": item_badges(it), "url": f"{self.site_url}/{code}/{it.code}/"}
-                   for it in items]
-        for e in entries:
-            e["qr"] = qr.svg(e["url"], title=f"{e['item'].name} 二维码")
-        return {
-            "sv": self.renderer.station_view(code), "st": st, "entries": entries,
-            "online": sum(1 for it in items if it.online.available),
-            "proxy": sum(1 for it in items if it.proxy.available),
-            "url": f"{self.site_url}/{code}/",
-        }
-
-    def front_data(self, code: str) -> dict:
-        """The data the cover and the catalogue show, and nothing else: input of the pack's stamp."""
-        d = self.cat.district
-        st = self.cat.stations[code]
-        return {
-            "district": {"city": d.city, "name": d.name, "supervision": d.supervision_hotline,
-                         "hotline": d.citizen_hotline, "portal": d.portal.name, "url": d.site_url,
-                         "sample": d.sample_notice if d.sample_data else None},
-            "town": self.cat.town_name(code[:9]),
-            "station": st.model_dump(mode="json", include={"code", "name", "address", "phone", "hours", "staff",
-                                                           "complaint_box", "partners"}),
-            "partner_items": [[self.cat.items[c].name for c in p.items] for p in st.partners],
-            "items": [[it.code, it.name, it.category, item_badges(it)] for it in self.cat.station_items(code)],
-        }
-
-    def poster_data(self, code: str) -> dict:
-        """The data the poster shows."""
-        d = self.cat.district
-        st = self.cat.stations[code]
-        return {"district": [d.city, d.name, d.supervision_hotline, d.citizen_hotline, d.site_url],
-                "town": self.cat.town_name(code[:9]), "name": st.name, "phone": st.phone,
-                "hours": self.renderer.station_view(code)["hours_summary"], "count": len(self.cat.offers[code])}
-
-    # ------------------------------------------------------------ extra pages
-
-    def _extra_page(self, code: str, template: str, title: str, **view) -> str:
-        st = self.cat.stations[code]
-        content = self.renderer.env.get_template(template).render(**view)
-        return self.engine.shell("print").fill(
-            station=code, site_name=st.name, title=title, description=f"{st.name} {title}", content=content)
-
-    def pack_stamp(self, code: str, guide_stamps: list[str]) -> str:
-        """Version of the whole pack: the cover's and catalogue's data and every guide's stamp."""
-        data = json.dumps({"front": self.front_data(code), "guides": guide_stamps}, ensure_ascii=False, sort_keys=True)
-        digest = hashlib.sha256(data.encode()).hexdigest()[:6]
-        latest = max(it.updated for it in self.cat.station_items(code))
-        return f"{latest.isoformat()} · {digest}"
+        head = f"<style>{document_css(sections)}</style>"
+        return self.engine.shell("print").fill(station=code, site_name=st.name, title=title,
+                                               description=f"{st.name} {title}", content=document_body(sections),
+                                               head=head)
 
     # ------------------------------------------------------------ printing
 
-    def print_station(self, code: str, *, force: bool = False, offline_only: bool = False,
-                      progress=None) -> StationReport:
+    def render_pdf(self, code: str, title: str, sections: list[Section], subject: str) -> tuple[bytes, int]:
+        data = self.browser.pdf(f"{self.site_url}/{code}/print/", self.document(code, title, sections))
+        return finish_pdf(data, sections, title=title, author=f"{self.cat.district.city}{self.cat.district.name}",
+                          subject=subject)
+
+    def print_station(self, code: str, *, force: bool = False, offline_only: bool = False) -> StationReport:
         st = self.cat.stations[code]
         dest = out_dir(self.site, self.out, code)
         names = files(code)
-        previous = _read_manifest(dest / names["manifest"])
-        key = self.key(code)
         report = StationReport(code, st.name, printed=True)
-        n_items = len(self.cat.offers[code])
-
         if offline_only:
             offline.write_zip(self.cat, self.site, code, dest / names["offline"])
-            if progress:
-                progress(n_items + 3)
             return report
+        previous = _read_manifest(dest / names["manifest"])
+        key = self.key(code)
         if not force and previous and previous.get("key") == key and all(
                 (dest / names[k]).is_file() for k in ("board_pack", "poster", "offline")):
             report.printed = False
             report.pages, report.stamp = previous.get("pages", 0), previous.get("stamp", "")
-            if progress:
-                progress(n_items + 3)
             return report
 
-        guides: list[tuple[Section, bytes]] = []
-        for n, item in enumerate(self.cat.station_items(code), 1):
-            url = f"{self.site_url}/{code}/{item.code}/"
-            stamp = built_stamp(self.site, f"{code}/{item.code}/") or ""
-            left = f"{st.name} · 事项 {n}/{n_items} {item.name} · 版本 {stamp}"
-            pdf = self.browser.pdf(url, footer(left))
-            guides.append((Section("guide", f"{n}. {item.name}", url, stamp, item=item.code), pdf))
-            if progress:
-                progress(1)
-
-        stamp = self.pack_stamp(code, [s.stamp for s, _ in guides])
-        view = self._front_view(code) | {"stamp": stamp, "count": n_items}
-        view["qr"] = qr.svg(view["url"], title=f"{st.name} 二维码")
-        base = f"{self.site_url}/{code}/print/"
-        self.browser.virtual = {
-            base: self._extra_page(code, "print_cover.html", "公示材料", **view),
-            base + "catalogue.html": self._extra_page(code, "print_catalogue.html", "事项目录清单", **view),
-            base + "poster.html": self._extra_page(code, "print_poster.html", "二维码海报", **view),
-        }
-        try:
-            cover = self.browser.pdf(base, footer(f"{st.name} · 公示材料封面 · 本册版本 {stamp}"))
-            catalogue = self.browser.pdf(base + "catalogue.html", footer(f"{st.name} · 事项目录清单 · 本册版本 {stamp}"))
-            poster = self.browser.pdf(base + "poster.html")
-        finally:
-            self.browser.virtual = {}
-        if progress:
-            progress(2)
-
-        sections = [(Section("cover", "封面", view["url"], stamp), cover),
-                    (Section("catalogue", "事项目录清单", view["url"], stamp), catalogue), *guides]
-        total = _merge(sections, dest / names["board_pack"], title=f"{st.name} 公示材料（本册版本 {stamp}）",
-                       author=f"{self.cat.district.city}{self.cat.district.name}")
+        front = self.front(code)
+        sections = self.pack_sections(code)
+        title = f"{st.name} 公示材料（本册版本 {front.stamp}）"
+        pack, total = self.render_pdf(code, title, sections, "村（社区）便民服务站公开公示栏：封面、事项目录清单、办事指南")
+        poster, _ = self.render_pdf(code, f"{st.name} 二维码海报", [self.poster_section(code)], "服务站二维码海报")
+        _write_atomic(dest / names["board_pack"], pack)
         _write_atomic(dest / names["poster"], poster)
         offline.write_zip(self.cat, self.site, code, dest / names["offline"])
-        if progress:
-            progress(1)
-
         manifest = {
-            "station": code, "name": st.name, "stamp": stamp, "key": key, "pages": total,
-            "front": _digest(self.front_data(code)), "poster": _digest(self.poster_data(code)),
+            "station": code, "name": st.name, "stamp": front.stamp, "key": key, "pages": total,
+            "front": front.stamp, "poster": front.poster_stamp,
             "printed": dt.datetime.now().isoformat(timespec="seconds"),
             "files": {k: v for k, v in names.items() if k != "manifest"},
-            "sections": [asdict(s) for s, _ in sections],
+            "sections": [_section_record(s) for s in sections],
         }
-        _write_atomic(dest / names["manifest"],
-                      json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
-        report.pages, report.stamp = total, stamp
-        report.replace, report.removed = _changes(previous, manifest, self.cat)
+        _write_atomic(dest / names["manifest"], json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
+        report.pages, report.stamp = total, front.stamp
+        report.replace, report.removed = _changes(previous, manifest)
         return report
 
-
-def _merge(sections: list[tuple[Section, bytes]], dest: Path, *, title: str, author: str) -> int:
-    """One PDF from the sections' PDFs, with a bookmark per section, title and language.
-
-    poppler's pdfunite joins them (pure-Python merging costs ~0.7 s a guide: every
-    CJK glyph is its own object in Chromium's PDFs); the bookmarks and document
-    information are then added as an incremental update (see _annotate)."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".print-") as tmp:
-        parts = []
-        page = 1
-        for n, (section, pdf) in enumerate(sections):
-            part = Path(tmp) / f"{n:04d}.pdf"
-            part.write_bytes(pdf)
-            parts.append(str(part))
-            section.first_page = page
-            page += page_count(pdf)
-            section.last_page = page - 1
-        joined = Path(tmp) / "joined.pdf"
-        if len(parts) == 1:
-            shutil.copyfile(parts[0], joined)
-        else:
-            subprocess.run(["pdfunite", *parts, str(joined)], check=True, capture_output=True)
-        data = _annotate(joined.read_bytes(), [(s.title, s.first_page) for s, _ in sections], {
-            "/Title": title, "/Author": author, "/Creator": "guides print",
-            "/Subject": "村（社区）便民服务站公开公示栏：封面、事项目录清单、办事指南"})
+    def print_reprint(self, town: str, pending: dict[str, list[reprint.Sheet]], dest: Path) -> dict:
+        """One town's reprint pack: its stations (in delivery order) with their queued sheets."""
+        sections = []
+        for code, sheets in pending.items():
+            sections += self.reprint_sections(code, sheets)
+        name = self.cat.town_name(town)
+        title = f"{name} 重印公示材料（{dt.date.today().isoformat()}）"
+        first = next(iter(pending))
+        data, total = self.render_pdf(first, title, sections, "村（社区）便民服务站公开公示栏：需更换的材料")
         _write_atomic(dest, data)
-    return page - 1
+        return {"town": town, "name": name, "file": dest.name, "pages": total,
+                "stations": list(pending), "sections": [_section_record(s) for s in sections]}
 
 
-def _annotate(data: bytes, bookmarks: list[tuple[str, int]], info: dict[str, str]) -> bytes:
-    """Append an incremental update to a PDF: bookmarks (title, 1-based page), document
-    information, language zh-CN and "show bookmarks" when opened. The original bytes
-    stay as they are, so this costs milliseconds whatever the PDF's size."""
-    from pypdf import PdfReader
-    from pypdf.generic import (ArrayObject, DictionaryObject, IndirectObject, NameObject, NumberObject,
-                               TextStringObject)
-
-    reader = PdfReader(io.BytesIO(data))
-    root_ref = reader.trailer.raw_get("/Root")
-    root = reader.trailer["/Root"]
-    page_refs = [p.indirect_reference for p in reader.pages]
-    prev_xref = int(re.findall(rb"startxref\s+(\d+)", data[-2048:])[-1])
-    used = [num for table in reader.xref.values() for num in table] + list(reader.xref_objStm)
-    next_num = max([int(reader.trailer.get("/Size", 0)), *(n + 1 for n in used)])
-
-    def ref(num: int) -> IndirectObject:
-        return IndirectObject(num, 0, reader)
-
-    objects: dict[int, DictionaryObject] = {}
-    outline_num = next_num
-    item_nums = list(range(next_num + 1, next_num + 1 + len(bookmarks)))
-    info_num = next_num + 1 + len(bookmarks)
-    objects[outline_num] = DictionaryObject({
-        NameObject("/Type"): NameObject("/Outlines"), NameObject("/Count"): NumberObject(len(bookmarks)),
-        NameObject("/First"): ref(item_nums[0]), NameObject("/Last"): ref(item_nums[-1])})
-    for i, (title, page) in enumerate(bookmarks):
-        item = DictionaryObject({
-            NameObject("/Title"): TextStringObject(title), NameObject("/Parent"): ref(outline_num),
-            NameObject("/Dest"): ArrayObject([page_refs[page - 1], NameObject("/Fit")])})
-        if i:
-            item[NameObject("/Prev")] = ref(item_nums[i - 1])
-        if i + 1 < len(item_nums):
-            item[NameObject("/Next")] = ref(item_nums[i + 1])
-        objects[item_nums[i]] = item
-    objects[info_num] = DictionaryObject({NameObject(k): TextStringObject(v) for k, v in info.items()})
-    catalog = DictionaryObject({NameObject(k): root.raw_get(k) for k in root})
-    catalog[NameObject("/Outlines")] = ref(outline_num)
-    catalog[NameObject("/PageMode")] = NameObject("/UseOutlines")
-    catalog[NameObject("/Lang")] = TextStringObject("zh-CN")
-    objects[root_ref.idnum] = catalog
-
-    out = io.BytesIO()
-    out.write(data if data.endswith(b"\n") else data + b"\n")
-    offsets = {}
-    for num in sorted(objects):
-        offsets[num] = out.tell()
-        gen = root_ref.generation if num == root_ref.idnum else 0
-        out.write(f"{num} {gen} obj\n".encode())
-        objects[num].write_to_stream(out)
-        out.write(b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n")
-    for num in sorted(offsets):
-        gen = root_ref.generation if num == root_ref.idnum else 0
-        out.write(f"{num} 1\n{offsets[num]:010d} {gen:05d} n \n".encode())
-    trailer = DictionaryObject({NameObject("/Size"): NumberObject(info_num + 1), NameObject("/Root"): root_ref,
-                                NameObject("/Info"): ref(info_num), NameObject("/Prev"): NumberObject(prev_xref)})
-    if "/ID" in reader.trailer:
-        trailer[NameObject("/ID")] = reader.trailer.raw_get("/ID")
-    out.write(b"trailer\n")
-    trailer.write_to_stream(out)
-    out.write(f"\nstartxref\n{xref}\n%%EOF\n".encode())
-    return out.getvalue()
+def _section_record(s: Section) -> dict:
+    return {k: v for k, v in asdict(s).items() if k not in ("html", "footer")}
 
 
 def _digest(data) -> str:
-    return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:12]
+    if not isinstance(data, str):
+        data = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(data.encode()).hexdigest()[:12]
 
 
 def _write_atomic(dest: Path, data: bytes) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".part")
-    try:
-        tmp.write_bytes(data)
-        tmp.replace(dest)
-    except OSError:  # e.g. disk full: no half-written file stays behind
-        tmp.unlink(missing_ok=True)
-        raise
+    tmp.write_bytes(data)
+    tmp.replace(dest)
 
 
 def _read_manifest(path: Path) -> dict | None:
@@ -490,8 +508,8 @@ def _read_manifest(path: Path) -> dict | None:
         return None
 
 
-def _changes(previous: dict | None, current: dict, cat: Catalogue) -> tuple[list[str], list[str]]:
-    """Printed guides that went stale since the last print, and guides no longer offered."""
+def _changes(previous: dict | None, current: dict) -> tuple[list[str], list[str]]:
+    """Printed sheets that went stale since the last print, and guides no longer offered."""
     if not previous:
         return [], []
     old = {s["item"]: s for s in previous.get("sections", []) if s.get("kind") == "guide"}
@@ -507,6 +525,16 @@ def _changes(previous: dict | None, current: dict, cat: Catalogue) -> tuple[list
     return replace, removed
 
 
+def delivery_order(cat: Catalogue, pending: dict[str, list]) -> dict[str, dict[str, list]]:
+    """Town -> its stations with queued sheets, towns and stations in the district's order (the
+    order the content lists them: the order a delivery round visits them)."""
+    towns: dict[str, dict[str, list]] = {}
+    for code in cat.stations:
+        if code in pending:
+            towns.setdefault(code[:9], {})[code] = pending[code]
+    return towns
+
+
 # ---------------------------------------------------------------------------- many stations
 
 _WORKER: dict = {}
@@ -518,9 +546,12 @@ def _worker_init(content: str, site: str, out: str | None, config_file: str) -> 
     mp.util.Finalize(None, _WORKER["printer"].close, exitpriority=10)  # runs when the pool closes
 
 
-def _worker_run(job: tuple[str, bool, bool]) -> StationReport:
-    code, force, offline_only = job
-    return _WORKER["printer"].print_station(code, force=force, offline_only=offline_only)
+def _worker_run(job: tuple) -> StationReport | dict:
+    if job[0] == "station":
+        _, code, force, offline_only = job
+        return _WORKER["printer"].print_station(code, force=force, offline_only=offline_only)
+    _, town, pending, dest = job
+    return _WORKER["printer"].print_reprint(town, pending, Path(dest))
 
 
 @dataclass
@@ -529,13 +560,17 @@ class Result:
     problems: Problems
     reports: list[StationReport] = field(default_factory=list)
     built: bool = False
+    changed: bool = False  # --changed: `reprint` holds one entry per town's pack
+    reprint: list[dict] = field(default_factory=list)
+    reprint_dir: Path | None = None
 
 
 def print_stations(content: Path, site: Path, codes: list[str] | None, *, out: Path | None = None,
                    config_file: Path = Path("mkdocs.yml"), jobs: int | None = None, force: bool = False,
                    offline_only: bool = False, rebuild: bool = False, quiet: bool = False,
-                   test_print: bool = False) -> Result:
-    """Print the given stations (None: all of them). Builds the site first if it is missing."""
+                   test_print: bool = False, changed: bool = False) -> Result:
+    """Print the given stations (None: all of them), or with `changed` only their sheets on the
+    reprint queue. Builds the site first if it is missing."""
     from .build import Progress, build
 
     content, site = Path(content), Path(site)
@@ -551,8 +586,7 @@ def print_stations(content: Path, site: Path, codes: list[str] | None, *, out: P
     built = False
     stale = stale_pages(cat, site, codes)
     if stale and (rebuild or not (site / "index.html").is_file()):
-        with _printed_kept(site):
-            result = build(content, site, config_file=config_file, quiet=quiet)
+        result = build(content, site, config_file=config_file, quiet=quiet)
         problems = result.problems
         if not result.ok:
             return Result(False, problems)
@@ -565,38 +599,73 @@ def print_stations(content: Path, site: Path, codes: list[str] | None, *, out: P
                        f"请先运行 guides build，或加 --build 重新生成后打印")
         return Result(False, problems, built=built)
 
-    if not offline_only:
-        missing = [what for what, ok in (("chromium（Debian 软件包 chromium）", Path(CHROMIUM).is_file()),
-                                         ("pdfunite（Debian 软件包 poppler-utils）", shutil.which("pdfunite")))
-                   if not ok]
-        if missing:
-            problems.error("guides print", 1, "系统软件", f"缺少 {'、'.join(missing)}；`make test` 的准备步骤会安装")
-            return Result(False, problems, built=built)
+    if not offline_only and not Path(CHROMIUM).is_file():
+        problems.error("guides print", 1, "系统软件", "缺少 chromium（Debian 软件包 chromium）；`make test` 的准备步骤会安装")
+        return Result(False, problems, built=built)
 
-    total = sum(len(cat.offers[c]) + 3 for c in codes)
+    try:
+        pending = reprint.ReprintQueue.load(content).pending(codes)
+    except reprint.ReprintQueueError as e:
+        problems.extend(e.problems)
+        return Result(False, problems, built=built)
+
+    if changed:
+        when = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        dest = print_root(site, out) / "reprint" / when
+        towns = delivery_order(cat, pending)
+        jobs_ = [("reprint", town, stations, str(dest / f"{town}-reprint.pdf")) for town, stations in towns.items()]
+        total = sum(len(s) for s in towns.values())
+        unit = {("reprint", t): len(s) for t, s in towns.items()}
+    else:
+        jobs_ = [("station", c, force, offline_only) for c in codes]
+        total = len(codes)
+        unit = {}
     progress = Progress(total, "打印", stream=open(os.devnull, "w") if quiet else None)
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(codes)))
-    reports: list[StationReport] = []
-    if jobs == 1:
+    results: list = []
+
+    def done(r) -> None:
+        """A station (or a town's stations) printed: take its sheets off the queue at once, so a
+        run stopped half-way does not print them again, nor forget the rest."""
+        results.append(r)
+        if isinstance(r, dict):
+            printed = {c: pending[c] for c in r["stations"]}
+            progress.advance(unit[("reprint", r["town"])])
+        else:
+            printed = {r.code: None} if r.printed and not offline_only and r.code in pending else {}
+            progress.advance(1)
+        if printed:
+            with reprint.editing(content) as queue:
+                for code, sheets in printed.items():
+                    queue.mark_printed(code, sheets)
+
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(jobs_) or 1))
+    if jobs == 1 or len(jobs_) <= 1:
         printer = StationPrinter(cat, site, out, config_file=config_file)
         try:
-            for code in codes:
-                reports.append(printer.print_station(code, force=force, offline_only=offline_only,
-                                                     progress=progress.advance))
+            for job in jobs_:
+                _WORKER["printer"] = printer
+                done(_worker_run(job))
         finally:
+            _WORKER.pop("printer", None)
             printer.close()
     else:
-        ctx = mp.get_context("spawn")  # each worker starts its own browser
+        ctx = mp.get_context("spawn")  # each worker starts its own browser, and keeps it
         with ctx.Pool(jobs, initializer=_worker_init,
                       initargs=(str(content), str(site), str(out) if out else None, str(config_file))) as pool:
-            for report in pool.imap_unordered(_worker_run, [(c, force, offline_only) for c in codes]):
-                reports.append(report)
-                progress.advance(len(cat.offers[report.code]) + 3)
+            for r in pool.imap_unordered(_worker_run, jobs_):
+                done(r)
             pool.close()
             pool.join()  # workers close their browsers
+    if changed:
+        order = list(delivery_order(cat, pending))
+        packs = sorted(results, key=lambda r: order.index(r["town"]))
+        if packs:
+            _write_atomic(dest / "manifest.json", json.dumps({"printed": when, "towns": packs},
+                                                             ensure_ascii=False, indent=1).encode("utf-8"))
+        return Result(True, problems, [], built, True, packs, dest if packs else None)
     order = {c: i for i, c in enumerate(codes)}
-    reports.sort(key=lambda r: order[r.code])
-    return Result(True, problems, reports, built)
+    results.sort(key=lambda r: order[r.code])
+    return Result(True, problems, results, built)
 
 
 def summary(result: Result, site: Path, out: Path | None, stream=None) -> None:
@@ -604,6 +673,17 @@ def summary(result: Result, site: Path, out: Path | None, stream=None) -> None:
     stream = stream or sys.stdout
     if result.built:
         print(f"网站 {site}/ 已先重新生成", file=stream)
+    if result.changed:
+        for pack in result.reprint:
+            print(f"{pack['town']} {pack['name']}：{result.reprint_dir}/{pack['file']}"
+                  f"（{len(pack['stations'])} 个服务站，{pack['pages']} 页）", file=stream)
+        if not result.reprint:
+            print("重印队列中没有待打印的材料", file=stream)
+        else:
+            n = sum(len(p["stations"]) for p in result.reprint)
+            print(f"重印材料已生成：{len(result.reprint)} 个街道（镇），{n} 个服务站；"
+                  f"每个服务站前有一页更换说明。已从重印队列中移除（content/reprint.yaml，请提交）", file=stream)
+        return
     printed = [r for r in result.reports if r.printed]
     skipped = [r for r in result.reports if not r.printed]
     for r in printed:

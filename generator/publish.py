@@ -15,8 +15,6 @@ import shutil
 from pathlib import Path
 
 STATE = "_admin/state.json"  # a built site's state (generator/build.py), swapped in with it
-# top-level entries of a site the build makes besides the pages' directories
-BUILD_OWNED = frozenset({"index.html", "items", "assets", "search", "_admin", "_redirects", "data", "admin"})
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -118,63 +116,6 @@ def take_spare(spare: Path, staging: Path, out: Path, code: str, published: dict
         staging.mkdir(exist_ok=True)
         return None
     return state
-
-
-def _owned(paths) -> tuple[set[str], dict[str, set[str]]]:
-    """The names the build makes at the top level, and inside each page's top-level directory."""
-    top = set(BUILD_OWNED)
-    second: dict[str, set[str]] = {}
-    for path in paths:
-        parts = path.strip("/").split("/") if path else []
-        if not parts:
-            continue
-        top.add(parts[0])
-        second.setdefault(parts[0], set()).add(parts[1] if len(parts) > 1 else "index.html")
-    return top, second
-
-
-def _foreign(root: Path, top: set[str], second: dict[str, set[str]]) -> set[str]:
-    """Entries of a site, two levels deep, that the build does not make."""
-    found = set()
-    with os.scandir(root) as entries:
-        for e in entries:
-            if e.name not in top:
-                found.add(e.name)
-            elif e.name in second and e.is_dir(follow_symlinks=False):
-                with os.scandir(e.path) as inner:
-                    found.update(f"{e.name}/{i.name}" for i in inner if i.name not in second[e.name])
-    return found
-
-
-def _same(a: Path, b: Path) -> bool:
-    """Same tree: same names, the files hard links of each other."""
-    try:
-        sa, sb = os.stat(a, follow_symlinks=False), os.stat(b, follow_symlinks=False)
-    except FileNotFoundError:
-        return not a.exists() and not b.exists()
-    if a.is_dir() != b.is_dir():
-        return False
-    if not a.is_dir():
-        return (sa.st_ino, sa.st_dev) == (sb.st_ino, sb.st_dev)
-    names = sorted(os.listdir(a))
-    return names == sorted(os.listdir(b)) and all(_same(a / n, b / n) for n in names)
-
-
-def carry_over(out: Path, staging: Path, paths: list[str]) -> None:
-    """Files other tools put into the published site since the last build (e.g. `guides print`
-    into <village>/print/): make them the same in the staging directory. `paths`: the pages
-    the build makes (an entry taken for another tool's is only compared, and left if the same)."""
-    top, second = _owned(paths)
-    for rel in sorted(_foreign(out, top, second) | _foreign(staging, top, second)):
-        a, b = out / rel, staging / rel
-        if _same(a, b):
-            continue
-        if b.exists() or b.is_symlink():
-            remove(b)
-        if a.is_dir() and not a.is_symlink():
-            link_tree(a, b)
-        elif a.exists() or a.is_symlink():
-            os.link(a, b, follow_symlinks=False)
 
 
 def remove_page(root: Path, rel: str) -> None:

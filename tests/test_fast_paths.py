@@ -36,12 +36,10 @@ def test_spare_site_stays_the_same_as_the_published_one(tmp_path):
         ("no-op", lambda: None, {}),
         ("station edit", lambda: _edit(station_file, "安上村党群服务中心一楼", "安上村新党群服务中心二楼"), {}),
         ("item edit", lambda: _edit(content / "items/JF-001.yaml", "  - 本村（社区）用电户", "  - 本村（社区）用电户（含临时用电）"), {}),
-        ("printed files", lambda: ((out / STATION / "print").mkdir(), (out / STATION / "print/pack.pdf").write_bytes(b"%PDF")), {}),
         ("one station only", lambda: _edit(station_file, "新党群服务中心二楼", "新党群服务中心三楼"), {"stations": [STATION]}),
         ("whole site after one station", lambda: None, {}),
         ("station stops offering an item", lambda: _edit(station_file, "items: {set: 村级通用}",
                                                          "items: {set: 村级通用, remove: [LN-001]}"), {}),
-        ("printed files removed", lambda: shutil.rmtree(out / STATION / "print"), {}),
         # without a URL ledger a removed station's pages are deleted: the spare must follow
         ("station removed, no ledger", lambda: ((content / "published.txt").unlink(),
                                                (content / f"stations/370304002/{COMMUNITY}.yaml").unlink()), {}),
@@ -52,11 +50,11 @@ def test_spare_site_stays_the_same_as_the_published_one(tmp_path):
         assert result.ok, (name, result.problems)
         published, spare = _tree(out), _tree(spare_dir(out))
         assert published == spare, (name, sorted(set(published.items()) ^ set(spare.items()))[:5])
-        if not options:  # and the published site is the one a clean build makes (printed files aside)
+        if not options:  # and the published site is the one a clean build makes
             clean = tmp_path / "clean"
             shutil.rmtree(clean, ignore_errors=True)
             assert build(content, clean, quiet=True, clean=True).ok
-            assert {k: v for k, v in _files(out).items() if "/print/" not in k} == _files(clean), name
+            assert _files(out) == _files(clean), name
 
 
 def test_a_spare_that_is_not_the_published_site_is_not_used(tmp_path):

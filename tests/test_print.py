@@ -14,12 +14,21 @@ import zipfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import os
+import signal
+import subprocess as sp
+import sys
+import time
+
+import pikepdf
 import pytest
 import zxingcpp
 from PIL import Image
 
-from conftest import MINI, Server, guides
-from generator import qr
+from conftest import MINI, ROOT, Server, edit, guides, site_files
+from generator import qr, reprint
+from generator.printing import StationPrinter, article, delivery_order, document_css
+from generator.validate import read_catalogue
 
 STATION = "370304001200"          # 安上村便民服务站: 3 guides, a local note, a partner point
 COMMUNITY = "370304002001"        # 税务街社区便民服务站: 2 guides
@@ -43,7 +52,7 @@ def printed(tmp_path_factory):
 
 
 def out(printed, code=STATION) -> Path:
-    return printed["site"] / code / "print"
+    return printed["site"].parent / "print" / code  # beside the site, never inside it
 
 
 def manifest(printed, code=STATION) -> dict:
@@ -131,7 +140,11 @@ def test_print_writes_board_pack_poster_offline_copy_and_manifest(printed):
         assert kinds == ["cover", "catalogue"] + ["guide"] * n_items
         assert [s["first_page"] for s in m["sections"]][0] == 1
         assert m["sections"][-1]["last_page"] == m["pages"]
-        assert [o.title for o in pack.outline] == [s["title"] for s in m["sections"]]
+        # one bookmark per section (the guides' headings nested under them)
+        assert [o.title for o in pack.outline if not isinstance(o, list)] == [s["title"] for s in m["sections"]]
+        for s in m["sections"]:
+            assert pack.get_destination_page_number(
+                next(o for o in pack.outline if not isinstance(o, list) and o.title == s["title"])) == s["first_page"] - 1
         poster = PdfReader(d / m["files"]["poster"])
         assert len(poster.pages) == 1, "the QR poster is one A4 sheet"
     assert f"{STATION} 安上村便民服务站" in printed["stdout"]
@@ -249,13 +262,13 @@ def test_board_pack_guides_say_exactly_what_the_web_pages_say(printed, served, b
             web_stamp = page.locator(".g-stamp").inner_text().removeprefix("版本").strip()
             web = page.evaluate(WEB_TEXT)
 
-            # the footer on every sheet: station, number in the catalogue, item, version, page i of n
-            paper, sheets = [], section["last_page"] - section["first_page"] + 1
+            # the footer on every sheet: station, number in the catalogue, item, version, the guide's page i
+            paper = []
             for i, p in enumerate(range(section["first_page"], section["last_page"] + 1), 1):
                 lines = [ln for ln in pdftotext(pack, p).splitlines() if ln.strip()]
-                footer = squash(lines.pop())
-                assert footer == squash(f"安上村便民服务站 · 事项 {n}/{len(guides_)} {item.name} · 版本 {web_stamp}"
-                                        f"第 {i} / {sheets} 页"), footer
+                right, left = squash(lines.pop(0)), squash(lines.pop(0))  # the page's margin boxes come first
+                assert left == squash(f"安上村便民服务站 · 事项 {n}/{len(guides_)} {item.name} · 版本 {web_stamp}"), left
+                assert right == f"第{i}页", right
                 paper.append("\n".join(lines))
             assert squash("\n".join(paper)) == squash(web), f"{item.name}: paper differs from the web"
 
@@ -364,7 +377,8 @@ def test_print_refuses_a_site_that_no_longer_matches_the_content_and_reports_sta
     shutil.copytree(MINI, content)
     r = guides("print", COMMUNITY, "--content", content, "--site", site, "--offline-only", "--test-print")
     assert r.returncode == 0, r.stderr  # no site yet: built first
-    assert (site / COMMUNITY / "print" / f"{COMMUNITY}-offline.zip").is_file()
+    assert (tmp_path / "print" / COMMUNITY / f"{COMMUNITY}-offline.zip").is_file()
+    assert not (site / COMMUNITY / "print").exists()
 
     r = guides("print", COMMUNITY, "--content", content, "--site", site, "--jobs", "1", "--test-print")
     assert r.returncode == 0, r.stderr
@@ -384,3 +398,211 @@ def test_print_refuses_a_site_that_no_longer_matches_the_content_and_reports_sta
 
     r = guides("print", "999999999999", "--content", content, "--site", site, "--test-print")
     assert r.returncode == 1 and "999999999999" in r.stderr
+
+
+# ------------------------------------------------------------------------ one document, one font
+
+
+def pdffonts(pdf: Path) -> list[dict]:
+    lines = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True).stdout.splitlines()[2:]
+    fonts = []
+    for line in lines:
+        cols = line.split()
+        # name, type (one or two words), encoding, emb, sub, uni, object id
+        fonts.append({"name": cols[0], "type": " ".join(cols[1:-6]), "emb": cols[-5], "sub": cols[-4]})
+    return fonts
+
+
+def test_each_pdf_embeds_one_subset_per_font_family_and_no_type3(printed):
+    for code in (STATION, COMMUNITY):
+        for name in (f"{code}-board-pack.pdf", f"{code}-poster.pdf"):
+            fonts = pdffonts(out(printed, code) / name)
+            assert fonts, name
+            assert all(f["emb"] == "yes" and f["sub"] == "yes" for f in fonts), fonts
+            assert not any("Type 3" in f["type"] for f in fonts), fonts
+            families = [f["name"].split("+", 1)[-1] for f in fonts]
+            assert sorted(families) == sorted(set(families)), f"{name}: one subset per family, got {families}"
+        # a pack weighs about one font subset plus its pages
+        assert (out(printed, code) / f"{code}-board-pack.pdf").stat().st_size < 1.5 * 2**20
+
+
+def test_pdfs_are_tagged_with_language_title_and_outline(printed):
+    m = manifest(printed)
+    with pikepdf.open(out(printed) / m["files"]["board_pack"]) as pdf:
+        assert pdf.Root.MarkInfo.Marked is True
+        assert "/StructTreeRoot" in pdf.Root and len(pdf.Root.StructTreeRoot.K) > 0
+        assert str(pdf.Root.Lang) == "zh-CN"
+        assert pdf.Root.PageMode == pikepdf.Name.UseOutlines
+        assert str(pdf.docinfo.Title).startswith("安上村便民服务站 公示材料")
+        with pdf.open_outline() as outline:
+            top = outline.root
+            assert [o.title for o in top] == [s["title"] for s in m["sections"]]
+            guide = top[2]
+            assert guide.children, "a guide's own headings are bookmarks under it"
+
+
+# ------------------------------------------------------------------------ pure inputs (no browser)
+
+
+@pytest.fixture
+def printer(mini, mini_site):
+    cat, _ = read_catalogue(mini)
+    return StationPrinter(cat, mini_site, None, config_file=ROOT / "mkdocs.yml")
+
+
+def test_cover_stamp_is_a_digest_of_the_cover_as_rendered(mini, mini_site):
+    def front(content):
+        cat, _ = read_catalogue(content)
+        return StationPrinter(cat, mini_site, None, config_file=ROOT / "mkdocs.yml").front(STATION)
+
+    before = front(mini)
+    assert f"本册版本 {before.stamp}" in before.cover
+    station = mini / "stations/370304001" / f"{STATION}.yaml"
+    edit(mini / "items/JF-001.yaml", "在服务站协助下", "由服务站工作人员协助")  # a guide's text: not on the cover
+    same = front(mini)
+    assert (same.stamp, same.poster_stamp) == (before.stamp, before.poster_stamp)
+    edit(station, "0533-4100001", "0533-4100009")  # the station's phone: on the cover and the poster
+    after = front(mini)
+    assert after.stamp != before.stamp and after.poster_stamp != before.poster_stamp
+    assert "0533-4100009" in after.cover and "0533-4100009" in after.poster
+
+
+def test_pack_document_has_one_named_page_and_footer_per_section(printer):
+    sections = printer.pack_sections(STATION)
+    assert [s.kind for s in sections] == ["cover", "catalogue", "guide", "guide", "guide"]
+    assert [s.title for s in sections[2:]] == ["1. 最低生活保障审核确认", "2. 老年人优待证办理", "3. 电费缴纳"]
+    html_ = printer.document(STATION, "公示材料", sections)
+    for n, s in enumerate(sections):
+        assert html_.count(f'style="page: s{n}"') == 1
+        assert f"@page s{n} {{ counter-increment: s{n};" in html_
+    # a guide's article as built: its stamp, ids made unique in the document
+    stamp = sections[2].stamp
+    assert stamp and f"版本 {stamp}" in sections[2].html
+    ids = re.findall(r'\bid="([^"]+)"', html_)
+    assert len(ids) == len(set(ids)), "ids unique across the guides"
+
+
+def test_article_ids_and_footer_text_are_made_safe():
+    page = '<p>x</p><article class="md-content__inner md-typeset"><h2 id="a">A</h2>' \
+           '<a href="#a">to a</a><a href="../">home</a><div aria-labelledby="a b"></div></article>'
+    body = article(page, "s1-")
+    assert 'id="s1-a"' in body and 'href="#s1-a"' in body and 'href="../"' in body
+    assert 'aria-labelledby="s1-a s1-b"' in body and "<p>x</p>" not in body
+    from generator.printing import Section
+
+    css = document_css([Section("guide", "t", "u", "s", footer='村"</style><script>alert(1)</script>\\')])
+    assert "</style>" not in css and "<script>" not in css and '村\\22 ' in css
+
+
+def test_reprint_sections_say_what_to_replace_and_what_to_take_down(printer):
+    since = "2026-12-01T00:00:00Z"
+    sheets = [reprint.Sheet(STATION, "guide", "JF-001", "x", since), reprint.Sheet(STATION, "remove", "LN-001", None, since)]
+    parts = printer.reprint_sections(STATION, sheets)
+    assert [p.kind for p in parts] == ["reprint", "guide"]
+    assert parts[1].item == "JF-001" and parts[1].title == "安上村便民服务站 · 3. 电费缴纳"
+    text = squash(re.sub(r"<[^>]+>", "", parts[0].html))
+    assert "更换：事项3电费缴纳" in text and "撤下：老年人优待证办理" in text
+    cat = printer.cat
+    towns = delivery_order(cat, {COMMUNITY: [1], STATION: [2]})
+    assert list(towns) == ["370304001", "370304002"] and towns["370304001"] == {STATION: [2]}
+
+
+# ------------------------------------------------------------------------ reprint pack
+
+
+def test_changed_prints_exactly_the_queued_sheets_and_empties_the_queue(tmp_path):
+    content, site = tmp_path / "content", tmp_path / "site"
+    shutil.copytree(MINI, content)
+    r = guides("print", "--all", "--content", content, "--site", site, "--test-print")  # builds, prints all
+    assert r.returncode == 0, r.stderr
+    assert len(reprint.ReprintQueue.load(content)) == 0, "printed packs leave the queue"
+
+    edit(content / "items/JF-001.yaml", "在服务站协助下", "由服务站工作人员协助")  # offered by both stations
+    r = guides("build", "--content", content, "--out", site)
+    assert r.returncode == 0, r.stderr
+    queued = reprint.ReprintQueue.load(content).pending()
+    assert {c: [(s.kind, s.item) for s in sheets] for c, sheets in queued.items()} == {
+        STATION: [("guide", "JF-001")], COMMUNITY: [("guide", "JF-001")]}
+
+    r = guides("print", "--changed", "--content", content, "--site", site, "--test-print")
+    assert r.returncode == 0, r.stderr
+    [run] = list((tmp_path / "print" / "reprint").iterdir())
+    m = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    assert [t["town"] for t in m["towns"]] == ["370304001", "370304002"], "one pack per town, in district order"
+    for town, code in zip(m["towns"], (STATION, COMMUNITY)):
+        assert [(s["kind"], s["item"], s["station"]) for s in town["sections"]] == [
+            ("reprint", None, code), ("guide", "JF-001", code)]
+        pdf = run / town["file"]
+        guide = town["sections"][1]
+        assert guide["stamp"] == queued[code][0].stamp, "the version the queue asked for"
+        cover = squash(pdftotext(pdf, 1))
+        assert "更换说明" in cover and "电费缴纳" in cover and guide["stamp"].replace(" ", "") in cover
+        assert "由服务站工作人员协助" in squash(pdftotext(pdf, guide["first_page"]))
+        images = render(pdf)
+        codes = [c.text for n in range(guide["first_page"], guide["last_page"] + 1) for c in decode(images[n - 1])]
+        assert codes == [f"{SITE_URL}/{code}/JF-001/"]
+    assert len(reprint.ReprintQueue.load(content)) == 0, "printed sheets leave the queue"
+    r = guides("print", "--changed", "--content", content, "--site", site, "--test-print")
+    assert r.returncode == 0 and "没有待打印" in r.stdout, r.stdout
+
+
+# ------------------------------------------------------------------------ no build can lose printed matter
+
+
+def _pack_state(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_printed_matter_survives_clean_builds_theme_changes_concurrent_and_killed_builds(tmp_path):
+    content, site, printed_dir = tmp_path / "content", tmp_path / "site", tmp_path / "print"
+    shutil.copytree(MINI, content)
+    args = ("--content", content, "--site", site, "--test-print", "--jobs", "1")
+    r = guides("print", COMMUNITY, *args)
+    assert r.returncode == 0, r.stderr
+    packs = _pack_state(printed_dir)
+    assert f"{COMMUNITY}/{COMMUNITY}-board-pack.pdf" in packs
+
+    # a clean build, and a build after a theme change, replace the whole site: the packs stay
+    assert guides("build", "--content", content, "--out", site, "--clean").returncode == 0
+    assert _pack_state(printed_dir) == packs
+    config = tmp_path / "mkdocs.yml"
+    text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8").replace("primary: indigo", "primary: teal")
+    config.write_text(text.replace("custom_dir: theme", f"custom_dir: {ROOT / 'theme'}").replace(
+        "docs_dir: theme/empty-docs", f"docs_dir: {ROOT / 'theme/empty-docs'}"), encoding="utf-8")
+    r = guides("build", "--content", content, "--out", site, "--config", config)
+    assert r.returncode == 0 and "全量" in r.stdout, r.stdout
+    assert _pack_state(printed_dir) == packs
+    assert guides("build", "--content", content, "--out", site).returncode == 0  # back to the repository's theme
+    site_before = site_files(site)
+
+    def start(*argv):
+        return sp.Popen([sys.executable, "-m", "generator", *map(str, argv)], cwd=ROOT, stdout=sp.PIPE,
+                        stderr=sp.PIPE, text=True)
+
+    # a print run and a clean build at once: both complete, nothing printed lands in the site
+    printing = start("print", COMMUNITY, *args, "--force")
+    building = start("build", "--content", content, "--out", site, "--clean")
+    assert building.wait(timeout=600) == 0, building.stderr.read()
+    assert printing.wait(timeout=600) == 0, printing.stderr.read()
+    assert not [p for p in site.rglob("*") if "print" in p.parts or p.suffix in (".pdf", ".zip")]
+
+    # a build killed (SIGKILL) while a print run goes on: packs complete and the site as it was
+    site_before = site_files(site)
+    printing = start("print", COMMUNITY, *args, "--force")
+    building = start("build", "--content", content, "--out", site, "--clean")
+    staging = tmp_path / f".{site.name}.staging-"
+    deadline = time.monotonic() + 120
+    while building.poll() is None and not list(tmp_path.glob(f"{staging.name}*")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert building.poll() is None, "the build was still running when it was killed"
+    os.kill(building.pid, signal.SIGKILL)
+    building.wait()
+    assert printing.wait(timeout=600) == 0, printing.stderr.read()
+    assert site_files(site) == site_before
+    m = json.loads((printed_dir / COMMUNITY / "manifest.json").read_text(encoding="utf-8"))
+    with pikepdf.open(printed_dir / COMMUNITY / m["files"]["board_pack"]) as pdf:
+        assert len(pdf.pages) == m["pages"]
+    with zipfile.ZipFile(printed_dir / COMMUNITY / m["files"]["offline"]) as z:
+        assert z.testzip() is None
+    assert sorted(p.name for p in (printed_dir / COMMUNITY).iterdir()) == sorted(
+        [*m["files"].values(), "manifest.json"]), "no half-written file left"
