@@ -14,6 +14,7 @@ files keep their comments, quotes and key order.
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import functools
 import io
@@ -979,7 +980,8 @@ def _write_back(cat: Catalogue, replaced: dict, raw: RawContent, warnings: int, 
             continue
         path = Path(target)
         exists = path.exists()
-        text = _yaml_update(path.read_text("utf-8") if exists else None, old, new, src.data, type(new))
+        raw = _trim(copy.deepcopy(src.data), model)
+        text = _yaml_update(path.read_text("utf-8") if exists else None, old, new, raw, type(new))
         pending.append((path, text, not exists))
     for path, text, _ in pending:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -1001,6 +1003,32 @@ def _ruamel():
     y.width = 4096  # never fold a line the administrator wrote on one line
     y.indent(mapping=2, sequence=4, offset=2)  # the content files' style: "  - name: ..."
     return y
+
+
+def _trim(raw: dict, model) -> dict:
+    """Leave out what the model fills in by itself (optional fields at their default), as the
+    hand-written files do; a value changed back to its default then disappears from the file."""
+    for name, info, kind, detail, _ in _fields(model):
+        if name not in raw:
+            continue
+        value = raw[name]
+        if not info.is_required() and value == _plain(info.get_default(call_default_factory=True)):
+            del raw[name]
+            continue
+        inner = _inner_model(info.annotation)
+        if inner is None:
+            continue
+        if isinstance(value, dict) and kind == "model":
+            _trim(value, inner)
+        elif isinstance(value, dict):
+            for v in value.values():
+                if isinstance(v, dict):
+                    _trim(v, inner)
+        elif isinstance(value, list):
+            for v in value:
+                if isinstance(v, dict):
+                    _trim(v, inner)
+    return raw
 
 
 def _yaml_update(text: str | None, old, new, raw: dict, model) -> str:

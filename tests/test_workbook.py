@@ -318,3 +318,24 @@ def test_libreoffice_saved_workbook_imports_unchanged(sample_book, sample, tmp_p
     shutil.copy(xls, renamed)
     code, _, stderr = run_import(renamed, sample)
     assert code == 1 and "97-2003" in stderr and ".xls" in stderr
+
+
+def test_a_new_row_makes_a_new_record_file(mini, tmp_path):
+    book = export(mini, tmp_path / "mini.xlsx")
+    wb = openpyxl.load_workbook(book)
+    for ws in wb.worksheets:
+        if not ws.max_row or headers(ws)[0] != Item.model_fields["code"].title:
+            continue
+        for row in [r for r in ws.iter_rows(min_row=2, values_only=True) if r[0] == "LN-001"]:
+            ws.append(["LN-009", *row[1:]])
+    items = wb["事项"]
+    cell(items, items.max_row, "事项名称").value = "新增事项"
+    wb.save(book)
+    result = workbook.import_workbook(book, mini)
+    assert result.ok, result.problems
+    assert [Path(p).name for p in result.created] == ["LN-009.yaml"] and result.written == []
+    text = (mini / "items/LN-009.yaml").read_text(encoding="utf-8")
+    assert text.startswith("code: LN-009\nname: 新增事项\n")
+    assert "exploratory:" not in text and "copies: 1" not in text  # defaults left out, as people write them
+    cat, problems = read_catalogue(mini)
+    assert cat is not None and cat.items["LN-009"].materials == cat.items["LN-001"].materials, problems
