@@ -98,8 +98,8 @@ def _item_relation(multiple: bool) -> dict:
             "multiple": multiple, "options_length": 100}
 
 
-def field(name: str, info) -> dict:
-    """The Decap field for one model field."""
+def field(name: str, info, sets: tuple[str, ...] = ()) -> dict:
+    """The Decap field for one model field. `sets`: the district's item set names."""
     annotation, optional = _unwrap_optional(info.annotation)
     out: dict = {"name": name, "label": info.title or name}
     hint = " ".join(filter(None, [info.description, _examples(info) and "例如：" + "、".join(_examples(info))]))
@@ -111,6 +111,8 @@ def field(name: str, info) -> dict:
     origin = typing.get_origin(annotation)
 
     options = _literal_options(annotation)
+    if refers == "item_set":
+        options = list(sets)
     if options is not None:
         out.update(widget="select", options=options)
     elif refers == "item" and origin is list:
@@ -130,13 +132,13 @@ def field(name: str, info) -> dict:
         out.update(widget="datetime", format="YYYY-MM-DD", date_format="YYYY-MM-DD", time_format=False,
                    picker_utc=True)
     elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        out.update(widget="object", collapsed=False, fields=fields(annotation))
+        out.update(widget="object", collapsed=False, fields=fields(annotation, sets))
     elif origin is list:
         (inner,) = typing.get_args(annotation)
         inner, _ = _unwrap_optional(inner)
         out.update(widget="list", collapsed=False)  # an administrator sees what is there
         if isinstance(inner, type) and issubclass(inner, BaseModel):
-            out["fields"] = fields(inner)
+            out["fields"] = fields(inner, sets)
             summary = next(iter(inner.model_fields))
             out["summary"] = "{{fields." + summary + "}}"
         else:
@@ -179,8 +181,8 @@ def _min_length(info) -> int:
     return 0
 
 
-def fields(record: type[BaseModel]) -> list[dict]:
-    return [field(name, info) for name, info in record.model_fields.items()]
+def fields(record: type[BaseModel], sets: tuple[str, ...] = ()) -> list[dict]:
+    return [field(name, info, sets) for name, info in record.model_fields.items()]
 
 
 def not_in_form(record: type[BaseModel]) -> list[str]:
@@ -209,7 +211,7 @@ def config(district: model.District, *, prefix: str = "content", local: str | No
             "description": f"{town.name}（{town.code}）的村（社区）便民服务站。",
             "folder": f"{prefix}/stations/{town.code}", "create": True, "slug": "{{code}}",
             "identifier_field": "code", "summary": "{{name}}（{{code}}）", **common,
-            "fields": fields(model.Station),
+            "fields": fields(model.Station, tuple(district.item_sets)),
         })
     collections.append({
         "name": "district", "label": "区县设置", "delete": False, "editor": {"preview": False},

@@ -76,7 +76,7 @@ class Material(Record):
     form: Literal["原件", "复印件", "原件和复印件"] = Field(title="材料形式")
     copies: int = Field(1, ge=1, le=20, title="份数")
     required: bool = Field(True, title="是否必需")
-    condition: OptText = Field(None, title="需提供的情形")
+    condition: OptText = Field(None, title="需提供的情形", description="只有非必需材料才写：什么情况下要交")
     source: Text = Field(title="来源")
     notes: OptPara = Field(None, title="备注")
 
@@ -127,7 +127,8 @@ class Question(Record):
 class Item(Record):
     """一个事项：全市统一的要素（名称、编码、类型、依据、层级、条件、材料、时限、收费）。"""
 
-    code: str = Field(title="事项编码", pattern=CODE_PATTERN, max_length=40)
+    code: str = Field(title="事项编码", pattern=CODE_PATTERN, max_length=40,
+                      description="字母、数字和连字符；它是网址的一部分，发布后不要更改")
     name: Name = Field(title="事项名称")
     item_type: Literal[ITEM_TYPES] = Field(title="事项类型")
     category: Literal[CATEGORIES] = Field(title="服务类别")
@@ -139,7 +140,7 @@ class Item(Record):
     impl_code: str | None = Field(None, title="实施编码", pattern=r"^[0-9A-Za-z-]{6,60}$")
     conditions: list[Para] = Field(title="受理条件", min_length=1)
     materials: list[Material] = Field(default_factory=list, title="申请材料")
-    no_materials: bool = Field(False, title="无需提交材料")
+    no_materials: bool = Field(False, title="无需提交材料", description="确实不需要任何材料时打开，申请材料须为空")
     process: list[Step] = Field(title="办理流程", min_length=1)
     # Only a law, regulation or rule sets a legal limit; without one the guide says 无法定时限.
     legal_limit_days: int | None = Field(None, title="法定办结时限", ge=0, le=365)
@@ -220,7 +221,7 @@ def _time_ranges(ranges: list[str]) -> list[str]:
 
 
 class Hours(Record):
-    mon: list[str] = Field(title="周一")
+    mon: list[str] = Field(title="周一", description="每段写成 08:30-12:00，按时间先后；休息日不填")
     tue: list[str] = Field(title="周二")
     wed: list[str] = Field(title="周三")
     thu: list[str] = Field(title="周四")
@@ -241,10 +242,11 @@ class Staff(Record):
 
 
 class ItemSelection(Record):
-    set: str | None = Field(None, title="默认事项清单")
-    codes: list[str] = Field(default_factory=list, title="事项编码")
-    add: list[str] = Field(default_factory=list, title="增加事项")
-    remove: list[str] = Field(default_factory=list, title="减少事项")
+    set: str | None = Field(None, title="默认事项清单", description="区里定义的清单名称；不用清单时留空并填写事项编码",
+                            json_schema_extra={"refers": "item_set"})
+    codes: list[str] = Field(default_factory=list, title="事项编码", json_schema_extra={"refers": "item"})
+    add: list[str] = Field(default_factory=list, title="增加事项", json_schema_extra={"refers": "item"})
+    remove: list[str] = Field(default_factory=list, title="减少事项", json_schema_extra={"refers": "item"})
 
     @model_validator(mode="after")
     def _one_source(self) -> ItemSelection:
@@ -265,7 +267,7 @@ class Partner(Record):
     address: Text = Field(title="地址")
     hours: Text = Field(title="服务时间")
     phone: Phone | None = Field(None, title="联系电话")
-    items: list[str] = Field(title="可办事项", min_length=1)
+    items: list[str] = Field(title="可办事项", min_length=1, json_schema_extra={"refers": "item"})
 
 
 class Checklist(Record):
@@ -281,7 +283,8 @@ class Checklist(Record):
 
 
 class Station(Record):
-    code: str = Field(title="村（社区）区划代码", pattern=VILLAGE_CODE_PATTERN)
+    code: str = Field(title="村（社区）区划代码", pattern=VILLAGE_CODE_PATTERN,
+                      description="12 位统计用区划代码；它是网址的一部分，发布后不要更改")
     division: Name = Field(title="区划名称")
     name: Name = Field(title="服务站名称")
     kind: Literal["村", "社区"] = Field(title="类型")

@@ -22,6 +22,9 @@ from generator.validate import read_catalogue
 STATION = "370304001200"
 STATION_FILE = Path("stations/370304001") / f"{STATION}.yaml"
 ITEM = "LN-001"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# axe rules our files decide: the page's language and title, and names editor.js gives Decap's controls
+OURS = ["html-has-lang", "html-lang-valid", "document-title", "frame-title", "button-name", "aria-command-name"]
 
 
 # ------------------------------------------------------------------ model ↔ editor configuration
@@ -54,6 +57,8 @@ def assert_same(record: type, config_fields: list[dict], where: str):
         literal = typing.get_args(annotation) if typing.get_origin(annotation) is typing.Literal else None
         if literal:
             assert f["widget"] == "select" and f["options"] == list(literal), here
+        if (info.json_schema_extra or {}).get("refers") == "item_set":
+            assert f["widget"] == "select", here
         if (info.json_schema_extra or {}).get("refers") == "item":
             assert f["widget"] == "relation" and f["collection"] == "items" and f["value_field"] == "code", here
         for m in cms._constraints(info):
@@ -88,6 +93,8 @@ def test_editor_configuration_follows_the_model():
         c = by_name[f"stations-{t}"]
         assert c["folder"] == f"content/stations/{t}" and c["extension"] == "yaml"
         assert_same(model.Station, c["fields"], c["name"])
+        selection = next(f for f in c["fields"] if f["name"] == "items")["fields"]
+        assert selection[0]["options"] == list(cat.district.item_sets)   # 默认事项清单: the district's sets
     (district,) = by_name["district"]["files"]
     assert district["file"] == "content/district.yaml"
     assert_same(model.District, district["fields"], "district")
@@ -258,6 +265,11 @@ def test_edit_a_station_and_an_item_in_the_browser(browser, editor):
         status = page.frame_locator("iframe").first.locator("#guides-check")
         status.wait_for()
         assert "检查通过" in status.inner_text()
+        # axe-core on the editor: what is ours (language, title, frame names) passes; Decap's
+        # own findings are recorded in docs/QUALITY.md
+        page.evaluate(AXE.read_text(encoding="utf-8"))  # (not a <script>: the /admin/ CSP allows none inline)
+        result = page.evaluate("axe.run(document, {runOnly: {type: 'rule', values: %s}})" % json.dumps(OURS))
+        assert result["violations"] == [] and len(result["passes"]) == len(OURS), result["violations"]
     finally:
         context.close()
 

@@ -38,7 +38,8 @@
                             role: "status", "aria-live": "polite", id: "guides-check" },
         h("strong", null, "guides check：" + s.summary),
         s.problems.length ? h("ul", null, s.problems.map(function (p, i) { return h("li", { key: i }, p); })) : null,
-        h("p", { style: { color: "#333", margin: "4px 0 0" } }, "表单“保存”后页面自动重新生成（第 " + s.version + " 次）。"));
+        h("p", { style: { color: "#333", margin: "4px 0 0" } },
+          "点“发布 → 立即发布”写入 content/ 后，页面自动重新生成（第 " + s.version + " 次）。"));
       var frame = path ? h("iframe", { key: s.version, src: window.location.origin + path, title: "重新生成的页面",
                                        style: { width: "100%", height: "80vh", border: "1px solid #999" } }) : null;
       return h("div", null, head, frame);
@@ -54,6 +55,24 @@
     return value.filter(function (v) { return v !== "" && v !== null && v !== undefined; }).map(clean);
   }
   CMS.registerEventListener({ name: "preSave", handler: function (args) { return clean(args.entry.get("data")); } });
+
+  // Names for Decap's icon-only controls, which have none (axe: frame-title, button-name,
+  // aria-command-name): the preview frame; in a list item's top bar the first button folds
+  // it, the last removes it, the handle drags it.
+  function name(el, text) { if (!el.getAttribute("aria-label")) el.setAttribute("aria-label", text); }
+  new MutationObserver(function () {
+    var frames = document.querySelectorAll("iframe:not([title])");
+    for (var i = 0; i < frames.length; i++) frames[i].title = "预览";
+    var handles = document.querySelectorAll('[aria-roledescription="sortable"]:not([aria-label])');
+    for (i = 0; i < handles.length; i++) name(handles[i], "拖动排序");
+    var bars = document.querySelectorAll('[class*="ListItemTopBar"]');
+    for (i = 0; i < bars.length; i++) {
+      var buttons = bars[i].querySelectorAll("button");
+      if (buttons.length > 1) { name(buttons[0], "展开或收起此项"); name(buttons[buttons.length - 1], "删除此项"); }
+    }
+    var expand = document.querySelectorAll('button[data-testid="expand-button"]');
+    for (i = 0; i < expand.length; i++) expand[i].setAttribute("aria-label", "展开或收起");
+  }).observe(document.documentElement, { childList: true, subtree: true });
 
   CMS.registerPreviewTemplate("items", Preview);
   // one collection per town: their names are in the generated configuration
