@@ -497,8 +497,12 @@ def _digest(data) -> str:
 def _write_atomic(dest: Path, data: bytes) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(dest)
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(dest)
+    except OSError:  # e.g. disk full: no half-written file stays behind
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _read_manifest(path: Path) -> dict | None:
