@@ -8,7 +8,7 @@ on the office PC (`guides edit`). Every field of the form comes from `generator/
 its Chinese label (`title`), its hint (`description`), whether it is required, drop-downs
 for enumerations (Literal) and for item codes (fields marked `refers="item"`). A field the
 form cannot show (a mapping keyed by item code, or a value that is either a word or a
-list) is kept as it is by a hidden widget and listed in `NOT_IN_FORM`'s docs.
+list) is kept as it is by a hidden widget (`not_in_form`; docs/ADMIN.md names them).
 
 Decap writes YAML itself: comments are lost, keys come out in the form's order (which
 is the model's order), strings that would read as numbers or dates are quoted.
@@ -71,10 +71,6 @@ def _literal_options(annotation) -> list[str] | None:
     if typing.get_origin(annotation) is typing.Literal:
         return [str(a) for a in typing.get_args(annotation)]
     return None
-
-
-def _metadata(info, kind):
-    return [m for m in info.metadata if hasattr(m, kind)]
 
 
 def _bounds(info) -> dict:
