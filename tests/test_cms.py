@@ -299,5 +299,15 @@ def test_edit_a_station_and_an_item_in_the_browser(browser, editor):
     # the rebuilt pages show the new text
     assert "0533-4109999" in (editor.site / STATION / "index.html").read_text(encoding="utf-8")
     assert "居民身份证或社会保障卡" in (editor.site / STATION / ITEM / "index.html").read_text(encoding="utf-8")
+    # deleting the station through the editor's backend is refused with the build's explanation
+    import urllib.error
+    import urllib.request
+    request = urllib.request.Request(editor.url + "api/v1", method="POST", headers={"Content-Type": "application/json"},
+                                     data=json.dumps({"action": "deleteFile", "params": {
+                                         "path": f"content/{STATION_FILE.as_posix()}", "options": {"commitMessage": "x"}}}).encode())
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+    assert refused.value.code == 422 and "retired.yaml" in json.loads(refused.value.read())["error"]
+    assert station_file.exists()
     assert outside == [], outside          # no request left this machine
     assert violations == [], violations    # the editor works under production's /admin/ CSP
