@@ -16,6 +16,8 @@ def test_build_and_publish():
     c = config()
     assert c["build"]["publish"] == "site"
     assert "guides build" in c["build"]["command"]
+    # the web editor's bundle comes from npm (package.json "dependencies") before the build copies it
+    assert c["build"]["command"].index("npm ci --omit=dev") < c["build"]["command"].index("guides build")
     assert c["build"]["environment"]["PYTHON_VERSION"].startswith("3.11")
 
 
