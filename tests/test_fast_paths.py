@@ -40,9 +40,14 @@ def test_spare_site_stays_the_same_as_the_published_one(tmp_path):
         ("whole site after one station", lambda: None, {}),
         ("station stops offering an item", lambda: _edit(station_file, "items: {set: 村级通用}",
                                                          "items: {set: 村级通用, remove: [LN-001]}"), {}),
-        # without a URL ledger a removed station's pages are deleted: the spare must follow
-        ("station removed, no ledger", lambda: ((content / "published.txt").unlink(),
-                                               (content / f"stations/370304002/{COMMUNITY}.yaml").unlink()), {}),
+        # a station merged away while the URL ledger is lost (issue 12.3: the published site's state
+        # stands in for it): its pages become redirects, its search index goes; the spare must follow
+        ("station merged, ledger lost", lambda: ((content / "published.txt").unlink(),
+                                                (content / f"stations/370304002/{COMMUNITY}.yaml").unlink(),
+                                                (content / "retired.yaml").write_text(
+                                                    f'stations:\n  - code: "{COMMUNITY}"\n    name: 税务街社区便民服务站\n'
+                                                    f'    date: 2026-12-01\n    reason: 合并\n    successor: "{STATION}"\n',
+                                                    encoding="utf-8")), {}),
     ]
     for name, change, options in steps:
         change()
