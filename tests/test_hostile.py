@@ -311,10 +311,11 @@ def test_longest_allowed_values_fit_a_phone(mini, tmp_path, browser):
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A real 4 MB file system (tmpfs; the tests run as root) that can be filled up."""
+    """A real 64 MB file system (tmpfs; the tests run as root) that can be filled up: room for a mini
+    site with the web editor's 5 MB bundle."""
     mount = tmp_path / "disk"
     mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], check=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], check=True)
     try:
         yield mount
     finally:

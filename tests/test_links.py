@@ -192,7 +192,7 @@ def test_a_script_in_a_division_name_never_runs(mini, tmp_path, browser):
     assert guides("build", "--content", mini, "--out", site).returncode == 0
     r = guides("print", "370304001200", "--content", mini, "--site", site, "--offline-only", "--test-print")
     assert r.returncode == 0, r.stderr
-    with zipfile.ZipFile(site / "370304001200/print/370304001200-offline.zip") as z:
+    with zipfile.ZipFile(tmp_path / "print/370304001200/370304001200-offline.zip") as z:
         pages = {n: z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".html")}
     pages["portal"] = (site / "index.html").read_text(encoding="utf-8")
     pages["404"] = (site / "404.html").read_text(encoding="utf-8")
@@ -203,7 +203,7 @@ def test_a_script_in_a_division_name_never_runs(mini, tmp_path, browser):
     page = browser.new_page()
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    with zipfile.ZipFile(site / "370304001200/print/370304001200-offline.zip") as z:
+    with zipfile.ZipFile(tmp_path / "print/370304001200/370304001200-offline.zip") as z:
         z.extractall(tmp_path / "copy")
     page.goto((tmp_path / "copy/370304001200-offline/370304001200/JZ-001/index.html").as_uri(), wait_until="load")
     assert hostile in page.inner_text("body")
@@ -237,7 +237,7 @@ def test_print_refuses_a_placeholder_origin_unless_a_test_print(mini, tmp_path):
     assert not site.exists()  # refused before building or printing anything
     r = guides("print", "370304001200", "--content", mini, "--site", site, "--offline-only", "--test-print")
     assert r.returncode == 0, r.stderr
-    assert (site / "370304001200/print/370304001200-offline.zip").is_file()
+    assert (tmp_path / "print/370304001200/370304001200-offline.zip").is_file()
 
 
 # ------------------------------------------------------------------ 12.12: guides serve
