@@ -104,12 +104,15 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--clean", action="store_true", help="不用缓存，全部重新生成")
     b.set_defaults(run=_build)
 
+    def preview_args(sp):  # serve and edit run the same local preview server
+        content_arg(sp)
+        sp.add_argument("--out", type=Path, default=Path("site"), help="输出目录（默认 site/）")
+        sp.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help=argparse.SUPPRESS)
+        sp.add_argument("--host", default="127.0.0.1")
+        sp.add_argument("--port", type=int, default=8000)
+
     s = sub.add_parser("serve", help="本地预览：内容修改后自动增量更新并刷新浏览器")
-    content_arg(s)
-    s.add_argument("--out", type=Path, default=Path("site"), help="输出目录（默认 site/）")
-    s.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help=argparse.SUPPRESS)
-    s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8000)
+    preview_args(s)
     s.set_defaults(run=_serve)
 
     ex = sub.add_parser("export", aliases=["export-xlsx"], help="导出事项目录和服务站信息为 Excel 工作簿（.xlsx）")
@@ -129,11 +132,7 @@ def parser() -> argparse.ArgumentParser:
     rp.set_defaults(run=_report)
 
     e = sub.add_parser("edit", help="本地内容编辑器（网页表单）：保存后自动检查并更新预览")
-    content_arg(e)
-    e.add_argument("--out", type=Path, default=Path("site"), help="输出目录（默认 site/）")
-    e.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help=argparse.SUPPRESS)
-    e.add_argument("--host", default="127.0.0.1")
-    e.add_argument("--port", type=int, default=8000)
+    preview_args(e)
     e.set_defaults(run=_edit)
 
     pr = sub.add_parser("print", help="生成服务站公示材料 PDF、二维码海报和离线副本")
