@@ -320,24 +320,16 @@ def export(report: Report, path: Path) -> None:
 
 
 def run_report(content_dir: Path, out: Path) -> int:
-    import sys
+    from .workbook import catalogue_for_workbook, write_failed
 
-    from .validate import read_catalogue
-
-    if Path(out).suffix.lower() != ".xlsx":
-        print(f"{out}: 文件名应以 .xlsx 结尾", file=sys.stderr)
-        return 1
-    cat, problems = read_catalogue(content_dir)
+    cat = catalogue_for_workbook(content_dir, out, "未生成报告")
     if cat is None:
-        problems.print()
-        print(f"内容有 {len(problems.errors)} 个错误，未生成报告：请先改正（guides check）", file=sys.stderr)
         return 1
     report = assess(cat)
     try:
         export(report, Path(out))
     except OSError as e:
-        print(f"{out}: 无法写入：{e.strerror}（文件是否正在 Excel 中打开？）", file=sys.stderr)
-        return 1
+        return write_failed(out, e)
     d = report.district
     print(f"已生成标准化建设评估报告 {out}：{len(d.stations)} 个服务站，{d.up_to_standard} 个达标，"
           f"{len(d.stations) - d.up_to_standard} 个未达标")

@@ -1137,16 +1137,33 @@ def _fresh(value, like):
 # ------------------------------------------------------------------------ commands
 
 
-def run_export(content: Path, out: Path, town: str | None) -> int:
+def catalogue_for_workbook(content: Path, out: Path, not_done: str) -> Catalogue | None:
+    """The checked catalogue a workbook command writes from, or None after saying why
+    (`not_done`: what was not made, e.g. 未导出)."""
     import sys
 
     if Path(out).suffix.lower() != ".xlsx":
         print(f"{out}: 文件名应以 .xlsx 结尾", file=sys.stderr)
-        return 1
+        return None
     catalogue, problems = read_catalogue(content)
     if catalogue is None:
         problems.print()
-        print(f"内容有 {len(problems.errors)} 个错误，未导出：请先改正（guides check）", file=sys.stderr)
+        print(f"内容有 {len(problems.errors)} 个错误，{not_done}：请先改正（guides check）", file=sys.stderr)
+    return catalogue
+
+
+def write_failed(out: Path, e: OSError) -> int:
+    import sys
+
+    print(f"{out}: 无法写入：{os_reason(e)}（文件是否正在 Excel 中打开？）", file=sys.stderr)
+    return 1
+
+
+def run_export(content: Path, out: Path, town: str | None) -> int:
+    import sys
+
+    catalogue = catalogue_for_workbook(content, out, "未导出")
+    if catalogue is None:
         return 1
     if town and town not in {t.code for t in catalogue.district.towns}:
         known = "、".join(f"{t.code} {t.name}" for t in catalogue.district.towns)
@@ -1155,8 +1172,7 @@ def run_export(content: Path, out: Path, town: str | None) -> int:
     try:
         counts = export_workbook(catalogue, Path(out), town)
     except OSError as e:
-        print(f"{out}: 无法写入：{os_reason(e)}（文件是否正在 Excel 中打开？）", file=sys.stderr)
-        return 1
+        return write_failed(out, e)
     scope = f"{town} {catalogue.town_name(town)}" if town else DISTRICT_SCOPE
     shown = "，".join(f"{k} {v} 行" for k, v in counts.items())
     print(f"已导出（{scope}）到 {out}：{shown}")
