@@ -51,10 +51,11 @@ import os
 import re
 import shutil
 import sys
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import offline, qr, reprint
+from . import offline, printfont, qr, reprint
 from .plan import Fingerprints, Page
 from .problems import Problems
 from .render import item_badges
@@ -67,7 +68,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 HERE = Path(__file__).parent
 TEMPLATES = ("print_cover.html", "print_catalogue.html", "print_poster.html", "print_reprint.html", "_marks.html")
 # What a print run depends on beyond the station's pages: a change here reprints every station.
-CODE_INPUTS = [HERE / "printing.py", HERE / "offline.py", *(HERE / "templates" / t for t in TEMPLATES)]
+CODE_INPUTS = [HERE / "printing.py", HERE / "printfont.py", HERE / "offline.py",
+               *(HERE / "templates" / t for t in TEMPLATES)]
 FONT = "'Guides Print','WenQuanYi Micro Hei','Noto Sans CJK SC',sans-serif"  # as print.css: one subset, no Type 3
 
 _STAMP = re.compile(r'class="g-stamp"[^>]*>\s*版本\s*([^<]+?)\s*<')
@@ -154,9 +156,15 @@ def _css_string(text: str) -> str:
                          else f"\\{ord(c):x} " for c in text) + '"'
 
 
-def document_css(sections: list[Section]) -> str:
+def document_css(sections: list[Section], face_url: str | None = None) -> str:
     """A named page per section: its footer in the page's margin boxes, and its own page count
-    (a counter of that named page: `第 2 页` is the section's second sheet)."""
+    (a counter of that named page: `第 2 页` is the section's second sheet). `face_url`: the
+    print face (printfont.py) in place of the system font.
+
+    Nothing is laid out for the screen: Chromium lays a document out for the screen on load
+    and again after printing, which cost a third of a pack's time and was never seen."""
+    face = (f'@font-face {{ font-family: "Guides Print"; src: url("{face_url}") format("truetype"); '
+            f'font-weight: 100 900; }}\n') if face_url else ""
     rules = ["@page { @bottom-left { content: none } @bottom-right { content: none } }",
              ".p-part { break-before: page; } .p-part:first-child { break-before: auto; }"]
     box = f"font-family: {FONT}; font-synthesis: none; font-size: 7.5pt; color: #000; vertical-align: top;"
@@ -167,7 +175,7 @@ def document_css(sections: list[Section]) -> str:
             f"@page s{n} {{ counter-increment: s{n}; "
             f"@bottom-left {{ content: {_css_string(s.footer)}; {box} text-align: left; }} "
             f"@bottom-right {{ content: \"第 \" counter(s{n}) \" 页\"; {box} text-align: right; white-space: nowrap; }} }}")
-    return "@media print {\n" + "\n".join(rules) + "\n}"
+    return face + "@media screen { .p-part { display: none; } }\n@media print {\n" + "\n".join(rules) + "\n}"
 
 
 def document_body(sections: list[Section]) -> str:
@@ -186,7 +194,7 @@ class Browser:
 
         self.site = Path(site).resolve()
         self.base = site_url.rstrip("/") + "/"
-        self.virtual: dict[str, str] = {}  # URL -> HTML of a print document
+        self.virtual: dict[str, tuple[str, str | bytes]] = {}  # URL -> (type, body): documents, the face
         self._pw = sync_playwright().start()
         try:
             self._browser = self._pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -200,7 +208,8 @@ class Browser:
     def _answer(self, route) -> None:
         url = route.request.url.split("#")[0]
         if url in self.virtual:
-            return route.fulfill(status=200, content_type="text/html; charset=utf-8", body=self.virtual[url])
+            kind, body = self.virtual[url]
+            return route.fulfill(status=200, content_type=kind, body=body)
         if not url.startswith(self.base):
             return route.abort()  # a printed page loads nothing from elsewhere
         rel = url[len(self.base):].split("?")[0]
@@ -211,18 +220,23 @@ class Browser:
             return route.fulfill(status=404, content_type="text/plain", body="not found")
         return route.fulfill(status=200, path=str(target))
 
-    def pdf(self, url: str, document: str) -> bytes:
-        """The document, served at `url`, as a tagged A4 PDF with an outline from its headings."""
-        self.virtual[url] = document
+    def pdf(self, url: str, document: str, face: tuple[str, bytes] | None = None) -> bytes:
+        """The document, served at `url`, as a tagged A4 PDF with an outline from its headings.
+        `face`: (URL, TrueType) of the print face the document names."""
+        self.virtual[url] = ("text/html; charset=utf-8", document)
+        if face:
+            self.virtual[face[0]] = ("font/ttf", face[1])
         try:
             response = self.page.goto(url, wait_until="load")
             if response is None or response.status != 200:
                 raise RuntimeError(f"{url}: {response.status if response else '无响应'}")
-            self.page.evaluate("document.fonts.ready.then(() => true)")
+            # Nothing shows on screen, so nothing asks for the face yet: load it before printing.
+            self.page.evaluate("document.fonts.load('16px \"Guides Print\"', '字')"
+                               ".then(() => document.fonts.ready).then(() => true)")
             return self.page.pdf(format="A4", prefer_css_page_size=True, print_background=False,
                                  tagged=True, outline=True)
         finally:
-            self.virtual.pop(url, None)
+            self.virtual.clear()
 
     def close(self) -> None:
         try:
@@ -284,6 +298,14 @@ class StationReport:
 
 
 @dataclass
+class Document:
+    """A print document at its URL, and the print face it names (URL, TrueType), if any."""
+    url: str
+    html: str
+    face: tuple[str, bytes] | None = None
+
+
+@dataclass
 class Front:
     """The station's own sheets, rendered: cover, catalogue, poster, and their stamps."""
     cover: str
@@ -296,7 +318,8 @@ class Front:
 class StationPrinter:
     """What a station's printed matter holds (no browser needed), and printing it."""
 
-    def __init__(self, cat: Catalogue, site: Path, out: Path | None, *, config_file: Path = Path("mkdocs.yml")):
+    def __init__(self, cat: Catalogue, site: Path, out: Path | None, *, config_file: Path = Path("mkdocs.yml"),
+                 face: printfont.PrintFace | None = None):
         from .engine import Engine
         from .render import Renderer
 
@@ -308,6 +331,8 @@ class StationPrinter:
         self.renderer = Renderer(cat, self.engine, {})  # for its templates and station view data
         self._browser: Browser | None = None
         self._fronts: dict[str, Front] = {}
+        # None: the system font (print.css's local() face), e.g. when WenQuanYi is not installed
+        self.face = face if face is not None else (printfont.PrintFace.for_content(cat.root) if cat.root else None)
 
     @property
     def browser(self) -> Browser:
@@ -419,18 +444,25 @@ class StationPrinter:
         h.update(f"{f.stamp}\0{f.poster_stamp}".encode())
         return h.hexdigest()
 
-    def document(self, code: str, title: str, sections: list[Section]) -> str:
-        """The print document: the site's print shell holding the sections, one named page each."""
+    def document(self, code: str, title: str, sections: list[Section]) -> Document:
+        """The print document: the site's print shell holding the sections, one named page each,
+        and the print face covering every character they show (footers included)."""
         st = self.cat.stations[code]
-        head = f"<style>{document_css(sections)}</style>"
-        return self.engine.shell("print").fill(station=code, site_name=st.name, title=title,
-                                               description=f"{st.name} {title}", content=document_body(sections),
-                                               head=head)
+        body = document_body(sections)
+        face = None
+        if self.face is not None:
+            digest, data = self.face.for_text(body + title + "".join(s.footer or "" for s in sections))
+            face = (f"{self.site_url}/_print/face-{digest}.ttf", data)
+        head = f"<style>{document_css(sections, face[0] if face else None)}</style>"
+        html_ = self.engine.shell("print").fill(station=code, site_name=st.name, title=title,
+                                                description=f"{st.name} {title}", content=body, head=head)
+        return Document(f"{self.site_url}/{code}/print/", html_, face)
 
     # ------------------------------------------------------------ printing
 
     def render_pdf(self, code: str, title: str, sections: list[Section], subject: str) -> tuple[bytes, int]:
-        data = self.browser.pdf(f"{self.site_url}/{code}/print/", self.document(code, title, sections))
+        doc = self.document(code, title, sections)
+        data = self.browser.pdf(doc.url, doc.html, doc.face)
         return finish_pdf(data, sections, title=title, author=f"{self.cat.district.city}{self.cat.district.name}",
                           subject=subject)
 
@@ -558,6 +590,34 @@ def _worker_run(job: tuple) -> StationReport | dict:
     return _WORKER["printer"].print_reprint(town, pending, Path(dest))
 
 
+class Marks:
+    """Printed sheets leave the reprint queue in batches, at most `every` seconds apart. Each
+    save rewrites the whole queue (0.3-0.5 s after a district's first build), so a save per
+    station cost the main process minutes of a district's run. A run stopped half-way flushes
+    what it printed; a killed one leaves at most the last few seconds' stations queued, so they
+    are printed again, never forgotten."""
+
+    def __init__(self, content: Path, every: float = 10.0):
+        self.content = content
+        self.every = every
+        self.waiting: dict[str, list | None] = {}
+        self.last = time.monotonic()
+
+    def add(self, printed: dict[str, list | None]) -> None:
+        self.waiting.update(printed)
+        if self.waiting and time.monotonic() - self.last >= self.every:
+            self.flush()
+
+    def flush(self) -> None:
+        self.last = time.monotonic()
+        if not self.waiting:
+            return
+        with reprint.editing(self.content) as queue:
+            for code, sheets in self.waiting.items():
+                queue.mark_printed(code, sheets)
+        self.waiting = {}
+
+
 @dataclass
 class Result:
     ok: bool
@@ -626,40 +686,39 @@ def print_stations(content: Path, site: Path, codes: list[str] | None, *, out: P
         unit = {}
     progress = Progress(total, "打印", stream=open(os.devnull, "w") if quiet else None)
     results: list = []
+    marks = Marks(content)
 
     def done(r) -> None:
-        """A station (or a town's stations) printed: take its sheets off the queue at once, so a
-        run stopped half-way does not print them again, nor forget the rest."""
+        """A station (or a town's stations) printed: its sheets leave the queue (see Marks)."""
         results.append(r)
         if isinstance(r, dict):
-            printed = {c: pending[c] for c in r["stations"]}
+            marks.add({c: pending[c] for c in r["stations"]})
             progress.advance(unit[("reprint", r["town"])])
         else:
-            printed = {r.code: None} if r.printed and not offline_only and r.code in pending else {}
+            marks.add({r.code: None} if r.printed and not offline_only and r.code in pending else {})
             progress.advance(1)
-        if printed:
-            with reprint.editing(content) as queue:
-                for code, sheets in printed.items():
-                    queue.mark_printed(code, sheets)
 
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(jobs_) or 1))
-    if jobs == 1 or len(jobs_) <= 1:
-        printer = StationPrinter(cat, site, out, config_file=config_file)
-        try:
-            for job in jobs_:
-                _WORKER["printer"] = printer
-                done(_worker_run(job))
-        finally:
-            _WORKER.pop("printer", None)
-            printer.close()
-    else:
-        ctx = mp.get_context("spawn")  # each worker starts its own browser, and keeps it
-        with ctx.Pool(jobs, initializer=_worker_init,
-                      initargs=(str(content), str(site), str(out) if out else None, str(config_file))) as pool:
-            for r in pool.imap_unordered(_worker_run, jobs_):
-                done(r)
-            pool.close()
-            pool.join()  # workers close their browsers
+    try:
+        if jobs == 1 or len(jobs_) <= 1:
+            printer = StationPrinter(cat, site, out, config_file=config_file)
+            try:
+                for job in jobs_:
+                    _WORKER["printer"] = printer
+                    done(_worker_run(job))
+            finally:
+                _WORKER.pop("printer", None)
+                printer.close()
+        else:
+            ctx = mp.get_context("spawn")  # each worker starts its own browser, and keeps it
+            with ctx.Pool(jobs, initializer=_worker_init,
+                          initargs=(str(content), str(site), str(out) if out else None, str(config_file))) as pool:
+                for r in pool.imap_unordered(_worker_run, jobs_):
+                    done(r)
+                pool.close()
+                pool.join()  # workers close their browsers
+    finally:
+        marks.flush()  # also when stopped (Ctrl-C, an error): what was printed leaves the queue
     if changed:
         order = list(delivery_order(cat, pending))
         packs = sorted(results, key=lambda r: order.index(r["town"]))

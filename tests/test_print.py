@@ -471,7 +471,7 @@ def test_pack_document_has_one_named_page_and_footer_per_section(printer):
     sections = printer.pack_sections(STATION)
     assert [s.kind for s in sections] == ["cover", "catalogue", "guide", "guide", "guide"]
     assert [s.title for s in sections[2:]] == ["1. 最低生活保障审核确认", "2. 老年人优待证办理", "3. 电费缴纳"]
-    html_ = printer.document(STATION, "公示材料", sections)
+    html_ = printer.document(STATION, "公示材料", sections).html
     for n, s in enumerate(sections):
         assert html_.count(f'style="page: s{n}"') == 1
         assert f"@page s{n} {{ counter-increment: s{n};" in html_
