@@ -156,15 +156,17 @@ def _css_string(text: str) -> str:
                          else f"\\{ord(c):x} " for c in text) + '"'
 
 
-def document_css(sections: list[Section], face_url: str | None = None) -> str:
+def face_css(face_url: str) -> str:
+    """The print face (printfont.py) in place of the system font print.css names."""
+    return f'@font-face {{ font-family: "Guides Print"; src: url("{face_url}") format("truetype"); font-weight: 100 900; }}'
+
+
+def document_css(sections: list[Section]) -> str:
     """A named page per section: its footer in the page's margin boxes, and its own page count
-    (a counter of that named page: `第 2 页` is the section's second sheet). `face_url`: the
-    print face (printfont.py) in place of the system font.
+    (a counter of that named page: `第 2 页` is the section's second sheet).
 
     Nothing is laid out for the screen: Chromium lays a document out for the screen on load
     and again after printing, which cost a third of a pack's time and was never seen."""
-    face = (f'@font-face {{ font-family: "Guides Print"; src: url("{face_url}") format("truetype"); '
-            f'font-weight: 100 900; }}\n') if face_url else ""
     rules = ["@page { @bottom-left { content: none } @bottom-right { content: none } }",
              ".p-part { break-before: page; } .p-part:first-child { break-before: auto; }"]
     box = f"font-family: {FONT}; font-synthesis: none; font-size: 7.5pt; color: #000; vertical-align: top;"
@@ -175,7 +177,7 @@ def document_css(sections: list[Section], face_url: str | None = None) -> str:
             f"@page s{n} {{ counter-increment: s{n}; "
             f"@bottom-left {{ content: {_css_string(s.footer)}; {box} text-align: left; }} "
             f"@bottom-right {{ content: \"第 \" counter(s{n}) \" 页\"; {box} text-align: right; white-space: nowrap; }} }}")
-    return face + "@media screen { .p-part { display: none; } }\n@media print {\n" + "\n".join(rules) + "\n}"
+    return "@media screen { .p-part { display: none; } }\n@media print {\n" + "\n".join(rules) + "\n}"
 
 
 def document_body(sections: list[Section]) -> str:
@@ -184,6 +186,19 @@ def document_body(sections: list[Section]) -> str:
 
 
 # ---------------------------------------------------------------------------- the browser
+
+
+_READY = ("Promise.all([document.fonts.load('16px \"Guides Print\"', '字'), "
+          "...Array.from(document.images, i => i.decode().catch(() => null))])"
+          ".then(() => document.fonts.ready).then(() => true)")
+_SWAP = """([url, html]) => {
+  const next = new DOMParser().parseFromString(html, "text/html");
+  history.replaceState(null, "", url);  // relative links resolve as at the document's own URL
+  document.title = next.title;
+  document.getElementById("p-doc").replaceWith(document.adoptNode(next.getElementById("p-doc")));
+  document.body.replaceWith(document.adoptNode(next.body));
+  return """ + _READY + """;
+}"""
 
 
 class Browser:
@@ -195,6 +210,7 @@ class Browser:
         self.site = Path(site).resolve()
         self.base = site_url.rstrip("/") + "/"
         self.virtual: dict[str, tuple[str, str | bytes]] = {}  # URL -> (type, body): documents, the face
+        self.shell: str | None = None  # the loaded document's (see Document.shell)
         self._pw = sync_playwright().start()
         try:
             self._browser = self._pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -220,21 +236,31 @@ class Browser:
             return route.fulfill(status=404, content_type="text/plain", body="not found")
         return route.fulfill(status=200, path=str(target))
 
-    def pdf(self, url: str, document: str, face: tuple[str, bytes] | None = None) -> bytes:
-        """The document, served at `url`, as a tagged A4 PDF with an outline from its headings.
-        `face`: (URL, TrueType) of the print face the document names."""
-        self.virtual[url] = ("text/html; charset=utf-8", document)
-        if face:
-            self.virtual[face[0]] = ("font/ttf", face[1])
+    def pdf(self, doc: Document) -> bytes:
+        """The document, served at its URL, as a tagged A4 PDF with an outline from its headings.
+
+        A document with the loaded one's shell replaces its title, page rules and body in place
+        (its URL too): the stylesheets stay parsed and the face loaded. A navigation per document
+        cost about a second of Chromium's time per station (a pack and a poster)."""
+        if doc.face:
+            self.virtual[doc.face[0]] = ("font/ttf", doc.face[1])
         try:
-            response = self.page.goto(url, wait_until="load")
-            if response is None or response.status != 200:
-                raise RuntimeError(f"{url}: {response.status if response else '无响应'}")
-            # Nothing shows on screen, so nothing asks for the face yet: load it before printing.
-            self.page.evaluate("document.fonts.load('16px \"Guides Print\"', '字')"
-                               ".then(() => document.fonts.ready).then(() => true)")
+            if doc.shell and doc.shell == self.shell:
+                self.page.evaluate(_SWAP, [doc.url, doc.html])
+            else:
+                self.shell = None
+                self.virtual[doc.url] = ("text/html; charset=utf-8", doc.html)
+                response = self.page.goto(doc.url, wait_until="load")
+                if response is None or response.status != 200:
+                    raise RuntimeError(f"{doc.url}: {response.status if response else '无响应'}")
+                # Nothing shows on screen, so nothing asks for the face yet: load it before printing.
+                self.page.evaluate(_READY)
+                self.shell = doc.shell
             return self.page.pdf(format="A4", prefer_css_page_size=True, print_background=False,
                                  tagged=True, outline=True)
+        except BaseException:
+            self.shell = None  # whatever is loaded now is not to be trusted: navigate next time
+            raise
         finally:
             self.virtual.clear()
 
@@ -299,10 +325,12 @@ class StationReport:
 
 @dataclass
 class Document:
-    """A print document at its URL, and the print face it names (URL, TrueType), if any."""
+    """A print document at its URL, and the print face it names (URL, TrueType), if any.
+    Documents with the same `shell` differ only in their title, `<style id="p-doc">` and body."""
     url: str
     html: str
     face: tuple[str, bytes] | None = None
+    shell: str = ""
 
 
 @dataclass
@@ -453,16 +481,16 @@ class StationPrinter:
         if self.face is not None:
             digest, data = self.face.for_text(body + title + "".join(s.footer or "" for s in sections))
             face = (f"{self.site_url}/_print/face-{digest}.ttf", data)
-        head = f"<style>{document_css(sections, face[0] if face else None)}</style>"
+        head = (f'<style id="p-face">{face_css(face[0])}</style>' if face else "") + \
+            f'<style id="p-doc">{document_css(sections)}</style>'
         html_ = self.engine.shell("print").fill(station=code, site_name=st.name, title=title,
                                                 description=f"{st.name} {title}", content=body, head=head)
-        return Document(f"{self.site_url}/{code}/print/", html_, face)
+        return Document(f"{self.site_url}/{code}/print/", html_, face, shell=face[0] if face else "")
 
     # ------------------------------------------------------------ printing
 
     def render_pdf(self, code: str, title: str, sections: list[Section], subject: str) -> tuple[bytes, int]:
-        doc = self.document(code, title, sections)
-        data = self.browser.pdf(doc.url, doc.html, doc.face)
+        data = self.browser.pdf(self.document(code, title, sections))
         return finish_pdf(data, sections, title=title, author=f"{self.cat.district.city}{self.cat.district.name}",
                           subject=subject)
 

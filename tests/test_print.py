@@ -426,6 +426,34 @@ def test_each_pdf_embeds_one_subset_per_font_family_and_no_type3(printed):
         assert (out(printed, code) / f"{code}-board-pack.pdf").stat().st_size < 1.5 * 2**20
 
 
+def test_a_full_size_board_pack_of_the_sample_is_small_with_one_font_subset(tmp_path):
+    """The issue's pack: a station of the real sample with all 65 items (about 136 pages).
+    The district's other stations are left out of the copy to keep the build short."""
+    content, site = tmp_path / "content", tmp_path / "site"
+    shutil.copytree(ROOT / "content", content)
+    keep = "370304001200"  # 安上村: every item
+    for f in (content / "stations").rglob("*.yaml"):
+        if f.stem != keep:
+            f.unlink()
+    (content / "published.txt").unlink()  # this copy is a district of one station, never published
+    r = guides("print", keep, "--content", content, "--site", site, "--test-print")
+    assert r.returncode == 0, r.stderr[-2000:]
+    pack = site.parent / "print" / keep / f"{keep}-board-pack.pdf"
+    m = json.loads((pack.parent / "manifest.json").read_text(encoding="utf-8"))
+    assert len([s for s in m["sections"] if s["kind"] == "guide"]) == 65 and m["pages"] > 120
+    assert pack.stat().st_size <= 1.5e6, f"{pack.stat().st_size / 1e6:.2f} MB"
+    fonts = pdffonts(pack)
+    assert len(fonts) == 1 and fonts[0]["emb"] == fonts[0]["sub"] == "yes" and "Type 3" not in fonts[0]["type"], fonts
+    with pikepdf.open(pack) as pdf:
+        assert pdf.Root.MarkInfo.Marked is True and len(pdf.Root.StructTreeRoot.K) > 0
+        with pdf.open_outline() as outline:
+            assert len(outline.root) == 2 + 65
+    # every character the pack shows came from the print face: pdftotext of the pack has no
+    # replacement character, and the text is the guides' (not boxes)
+    text = subprocess.run(["pdftotext", str(pack), "-"], capture_output=True, text=True, check=True).stdout
+    assert "\ufffd" not in text and "安上村便民服务站" in text and "办事指南" in text
+
+
 def test_pdfs_are_tagged_with_language_title_and_outline(printed):
     m = manifest(printed)
     with pikepdf.open(out(printed) / m["files"]["board_pack"]) as pdf:
