@@ -11,10 +11,12 @@ pdfunite), on the same site. Then:
 
 - before: `guides print` of `--sample` stations spread over the district, `--jobs 2`;
 - after: the same stations with `--jobs 1` and with `--jobs 2` (how it scales with cores);
+- after, with `--district`: `guides print --all --jobs 2`, the whole district, measured directly;
 - after: one item edited (JZ-001, offered by every station, in a text only its guide shows),
-  `guides build`, then `guides print --changed` for the same stations.
+  `guides build`, then `guides print --changed`: the whole district's reprint pack, measured
+  directly (all stations had been printed first, so the queue holds only what the edit changed).
 
-Each figure is extrapolated linearly to the whole district (the JSON says by how much).
+Sample figures are extrapolated linearly to the whole district (the JSON says by how much).
 
 Reported: wall and CPU time (process tree), stations/min, pages/s, MB per board pack, font
 subsets per pack (pdffonts), and the load average (the machine may be shared).
@@ -79,6 +81,7 @@ def main(argv=None) -> int:
     p.add_argument("--site", type=Path, required=True, help="its built site (copied)")
     p.add_argument("--sample", type=int, default=2, help="stations printed by each method (extrapolated)")
     p.add_argument("--before", default=DEFAULT_BEFORE)
+    p.add_argument("--district", action="store_true", help="also print the whole district (about 10 min)")
     p.add_argument("--json", type=Path)
     args = p.parse_args(argv)
 
@@ -117,6 +120,14 @@ def main(argv=None) -> int:
                        "--test-print", "--force", "--out", out / f"jobs{jobs}")
             result[f"after_sample_jobs{jobs}"] = figures(m, len(sample), packs(out / f"jobs{jobs}"), scale=scale)
             uptime()
+        if args.district:
+            log("after: the whole district, --all --jobs 2")
+            m = guides(after, "print", "--all", "--content", content, "--site", site, "--jobs", 2,
+                       "--test-print", "--force", "--out", out / "district")
+            result["after_district_jobs2"] = figures(m, len(stations), packs(out / "district"))
+            uptime()
+        # what the edit below changes is all the queue holds: everything else counts as printed
+        (content / "reprint.yaml").unlink(missing_ok=True)
 
         # one item edited, in a text only its guide shows (JZ-001, offered by every station)
         item = content / "items" / "JZ-001.yaml"
@@ -129,13 +140,16 @@ def main(argv=None) -> int:
         log("after: item JZ-001 edited, build")
         m = guides(after, "build", "--content", content, "--out", site2)
         result["after_item_edit_build"] = {k: m[k] for k in ("wall_s", "cpu_s", "loadavg_before")}
-        log("after: print --changed (the sample's stations)")
-        m = guides(after, "print", "--changed", *sample, "--content", content, "--site", site2, "--jobs", 2,
+        queued = (content / "reprint.yaml").read_text(encoding="utf-8")
+        result["after_item_edit_queue"] = {"stations": queued.count('\n  "'), "sheets": queued.count("\n    - ")}
+        log("after: print --changed (the whole district)")
+        m = guides(after, "print", "--changed", "--content", content, "--site", site2, "--jobs", 2,
                    "--test-print", "--out", out / "changed")
         reprint = sorted((out / "changed" / "reprint").rglob("*.pdf"))
-        f = figures(m, len(sample), reprint, scale=scale)
+        f = figures(m, len(stations), reprint)
         f["mb_per_town_pack"] = f.pop("mb_per_pack")
-        result["after_changed_sample"] = f
+        f["town_packs"] = len(reprint)
+        result["after_changed_district"] = f
         uptime()
         text = json.dumps(result, ensure_ascii=False, indent=1)
         print(text)

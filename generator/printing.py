@@ -17,13 +17,15 @@ can touch it, and a print run never lands in the site.
 The guides in the pack are the pages of `site/` themselves: each page's article, as
 built, goes into ONE print document per pack (cover, catalogue, guides), printed by
 headless Chromium with the site's print stylesheet, so the paper and the web cannot
-drift. One document is one page load and one embedded subset per font (45 separate
-PDFs merged carried 45 copies of the font); every section is a CSS named page whose
-margin boxes carry its footer and its own page count. The PDF is tagged (structure
-tree, for screen readers) and its outline has one bookmark per section. The browser
-loads the document at the station's permanent URL (`<site>/<village>/print/`, the
-depth of a guide, so the articles' relative links stay right) and every request is
-answered from `site/`: no server, no network.
+drift. One document embeds one font subset (45 separate PDFs merged carried 45 copies
+of the font): the print face, a small subset of WenQuanYi Micro Hei holding the
+district's characters (printfont.py), where the system font was embedded whole. Every
+section is a CSS named page whose margin boxes carry its footer and its own page count.
+The PDF is tagged (structure tree, for screen readers) and its outline has one bookmark
+per section. The browser shows the document at the station's permanent URL
+(`<site>/<village>/print/`, the depth of a guide, so the articles' relative links stay
+right) and every request is answered from `site/`: no server, no network. A worker's
+browser loads the print shell once; each later document replaces its body in place.
 
 `--changed` prints only what the reprint queue (reprint.py) holds: one PDF per town,
 stations in delivery order, each station's sheets after a cover sheet saying which
