@@ -630,10 +630,10 @@ class Marks:
     def __init__(self, content: Path, every: float = 10.0):
         self.content = content
         self.every = every
-        self.waiting: dict[str, list | None] = {}
+        self.waiting: dict[str, list[reprint.Sheet]] = {}
         self.last = time.monotonic()
 
-    def add(self, printed: dict[str, list | None]) -> None:
+    def add(self, printed: dict[str, list[reprint.Sheet]]) -> None:
         self.waiting.update(printed)
         if self.waiting and time.monotonic() - self.last >= self.every:
             self.flush()
@@ -725,7 +725,8 @@ def print_stations(content: Path, site: Path, codes: list[str] | None, *, out: P
             marks.add({c: pending[c] for c in r["stations"]})
             progress.advance(unit[("reprint", r["town"])])
         else:
-            marks.add({r.code: None} if r.printed and not offline_only and r.code in pending else {})
+            # the sheets queued when the run began: one a build queues meanwhile stays queued
+            marks.add({r.code: pending[r.code]} if r.printed and not offline_only and r.code in pending else {})
             progress.advance(1)
 
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(jobs_) or 1))

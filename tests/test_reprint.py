@@ -228,3 +228,30 @@ def test_sheet_is_a_value():
     assert s == Sheet(A, "guide", "LN-001", "v1", T1) and hash(s) == hash(Sheet(A, "guide", "LN-001", "v1", T1))
     with pytest.raises(AttributeError):
         s.stamp = "v2"
+
+
+def test_print_runs_mark_sheets_in_batches_and_keep_sheets_queued_meanwhile(tmp_path):
+    """printing.Marks: a print run takes what it printed off the queue at most every few seconds
+    (a save per station rewrote the whole file 296 times) and always when it stops."""
+    from generator.printing import Marks
+
+    q = ReprintQueue()
+    q.add(change([entry(A, ["LN-001", "JF-001"], stamp="v1"), entry(B, ["JF-001"])]), T1)
+    q.save(tmp_path)
+    printing = q.pending()  # what the run began with
+
+    marks = Marks(tmp_path, every=3600)
+    marks.add({A: printing[A]})
+    assert list(ReprintQueue.load(tmp_path).pending()) == [A, B], "not saved yet: within the batch"
+    with editing(tmp_path) as queue:  # a build lands meanwhile and queues LN-001 again, newer
+        queue.add(change([entry(A, ["LN-001"], stamp="v2")]), T2)
+    marks.add({B: printing[B]})
+    marks.flush()  # the run ends (or is stopped)
+    after = ReprintQueue.load(tmp_path)
+    assert keys(after, A) == [("guide", "LN-001", "LN-001-v2", T1)] and B not in after.pending()
+    marks.flush()  # nothing waiting: nothing changes
+    assert ReprintQueue.load(tmp_path).pending() == after.pending()
+
+    every = Marks(tmp_path, every=0)  # no batching: saved at once
+    every.add({A: after.pending()[A]})
+    assert ReprintQueue.load(tmp_path).pending() == {}
