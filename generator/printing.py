@@ -489,6 +489,27 @@ class StationPrinter:
                                                 description=f"{st.name} {title}", content=body, head=head)
         return Document(f"{self.site_url}/{code}/print/", html_, face, shell=face[0] if face else "")
 
+    def is_current(self, code: str, key: str, previous: dict | None) -> bool:
+        """The station's printed matter is still what its pages make: same key, every file there."""
+        dest = out_dir(self.site, self.out, code)
+        return bool(previous) and previous.get("key") == key and all(
+            (dest / name).is_file() for k, name in files(code).items() if k != "manifest")
+
+    def pack_title(self, code: str) -> str:
+        return f"{self.cat.stations[code].name} 公示材料（本册版本 {self.front(code).stamp}）"
+
+    def manifest(self, code: str, key: str, sections: list[Section], pages: int) -> dict:
+        """What a printed pack holds, page by page (`sections` with their page ranges)."""
+        front = self.front(code)
+        names = files(code)
+        return {
+            "station": code, "name": self.cat.stations[code].name, "stamp": front.stamp, "key": key,
+            "pages": pages, "front": front.stamp, "poster": front.poster_stamp,
+            "printed": dt.datetime.now().isoformat(timespec="seconds"),
+            "files": {k: v for k, v in names.items() if k != "manifest"},
+            "sections": [_section_record(s) for s in sections],
+        }
+
     # ------------------------------------------------------------ printing
 
     def render_pdf(self, code: str, title: str, sections: list[Section], subject: str) -> tuple[bytes, int]:
@@ -497,6 +518,7 @@ class StationPrinter:
                           subject=subject)
 
     def print_station(self, code: str, *, force: bool = False, offline_only: bool = False) -> StationReport:
+        """Print one station unless its printed matter is current; say which sheets went stale."""
         st = self.cat.stations[code]
         dest = out_dir(self.site, self.out, code)
         names = files(code)
@@ -506,29 +528,21 @@ class StationPrinter:
             return report
         previous = _read_manifest(dest / names["manifest"])
         key = self.key(code)
-        if not force and previous and previous.get("key") == key and all(
-                (dest / names[k]).is_file() for k in ("board_pack", "poster", "offline")):
+        if not force and self.is_current(code, key, previous):
             report.printed = False
             report.pages, report.stamp = previous.get("pages", 0), previous.get("stamp", "")
             return report
 
-        front = self.front(code)
         sections = self.pack_sections(code)
-        title = f"{st.name} 公示材料（本册版本 {front.stamp}）"
-        pack, total = self.render_pdf(code, title, sections, "村（社区）便民服务站公开公示栏：封面、事项目录清单、办事指南")
+        pack, total = self.render_pdf(code, self.pack_title(code), sections,
+                                      "村（社区）便民服务站公开公示栏：封面、事项目录清单、办事指南")
         poster, _ = self.render_pdf(code, f"{st.name} 二维码海报", [self.poster_section(code)], "服务站二维码海报")
         _write_atomic(dest / names["board_pack"], pack)
         _write_atomic(dest / names["poster"], poster)
         offline.write_zip(self.cat, self.site, code, dest / names["offline"])
-        manifest = {
-            "station": code, "name": st.name, "stamp": front.stamp, "key": key, "pages": total,
-            "front": front.stamp, "poster": front.poster_stamp,
-            "printed": dt.datetime.now().isoformat(timespec="seconds"),
-            "files": {k: v for k, v in names.items() if k != "manifest"},
-            "sections": [_section_record(s) for s in sections],
-        }
+        manifest = self.manifest(code, key, sections, total)
         _write_atomic(dest / names["manifest"], json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
-        report.pages, report.stamp = total, front.stamp
+        report.pages, report.stamp = total, manifest["stamp"]
         report.replace, report.removed = _changes(previous, manifest)
         return report
 

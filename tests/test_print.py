@@ -27,7 +27,7 @@ from PIL import Image
 
 from conftest import MINI, ROOT, Server, edit, guides, site_files
 from generator import qr, reprint
-from generator.printing import StationPrinter, article, delivery_order, document_css
+from generator.printing import StationPrinter, _changes, article, delivery_order, document_css
 from generator.validate import read_catalogue
 
 STATION = "370304001200"          # 安上村便民服务站: 3 guides, a local note, a partner point
@@ -508,6 +508,41 @@ def test_pack_document_has_one_named_page_and_footer_per_section(printer):
     assert stamp and f"版本 {stamp}" in sections[2].html
     ids = re.findall(r'\bid="([^"]+)"', html_)
     assert len(ids) == len(set(ids)), "ids unique across the guides"
+
+
+def test_skip_decision_manifest_and_stale_sheets_need_no_browser(mini, mini_site, tmp_path):
+    cat, _ = read_catalogue(mini)
+    printer = StationPrinter(cat, mini_site, tmp_path, config_file=ROOT / "mkdocs.yml")
+    sections = printer.pack_sections(STATION)
+    for n, s in enumerate(sections, 1):  # as finish_pdf sets them from the PDF's outline
+        s.first_page = s.last_page = n
+    key = printer.key(STATION)
+    m = printer.manifest(STATION, key, sections, len(sections))
+    assert m["stamp"] == m["front"] == printer.front(STATION).stamp and m["pages"] == 5
+    assert [(s["kind"], s["item"], s["first_page"]) for s in m["sections"]] == [
+        ("cover", None, 1), ("catalogue", None, 2), ("guide", "JZ-001", 3), ("guide", "LN-001", 4), ("guide", "JF-001", 5)]
+    assert printer.pack_title(STATION) == f"安上村便民服务站 公示材料（本册版本 {m['stamp']}）"
+
+    dest = tmp_path / STATION
+    assert not printer.is_current(STATION, key, m), "nothing printed yet"
+    dest.mkdir()
+    for name in m["files"].values():
+        (dest / name).write_bytes(b"x")
+    assert printer.is_current(STATION, key, m)
+    assert not printer.is_current(STATION, "another key", m)
+    assert not printer.is_current(STATION, key, None)
+    (dest / m["files"]["poster"]).unlink()
+    assert not printer.is_current(STATION, key, m), "a missing file is printed again"
+
+    # what the station must replace on its board, from the last manifest and this one
+    old = json.loads(json.dumps(m))
+    old["sections"][4]["stamp"], old["poster"] = "2026-01-01 · 000000", "0"
+    del old["sections"][3]
+    replace, removed = _changes(old, m)
+    assert replace == ["二维码海报", "2. 老年人优待证办理（新增）",
+                       f"3. 电费缴纳（版本 2026-01-01 · 000000 → {m['sections'][4]['stamp']}）"] and removed == []
+    old["sections"].append({"kind": "guide", "item": "XX-001", "title": "9. 已取消", "stamp": "s"})
+    assert _changes(old, m)[1] == ["9. 已取消（版本 s）"]
 
 
 def test_article_ids_and_footer_text_are_made_safe():
