@@ -86,6 +86,11 @@ def files(code: str) -> dict[str, str]:
             "offline": f"{code}-offline.zip", "manifest": "manifest.json"}
 
 
+def printed_files(code: str) -> dict[str, str]:
+    """The files a print run makes, without the manifest that lists them."""
+    return {k: v for k, v in files(code).items() if k != "manifest"}
+
+
 def print_root(site: Path, out: Path | None) -> Path:
     """Where printed matter goes: `--out`, else `print/` beside the site (never inside it)."""
     return Path(out) if out else Path(site).resolve().parent / "print"
@@ -493,7 +498,7 @@ class StationPrinter:
         """The station's printed matter is still what its pages make: same key, every file there."""
         dest = out_dir(self.site, self.out, code)
         return bool(previous) and previous.get("key") == key and all(
-            (dest / name).is_file() for k, name in files(code).items() if k != "manifest")
+            (dest / name).is_file() for name in printed_files(code).values())
 
     def pack_title(self, code: str) -> str:
         return f"{self.cat.stations[code].name} 公示材料（本册版本 {self.front(code).stamp}）"
@@ -501,12 +506,11 @@ class StationPrinter:
     def manifest(self, code: str, key: str, sections: list[Section], pages: int) -> dict:
         """What a printed pack holds, page by page (`sections` with their page ranges)."""
         front = self.front(code)
-        names = files(code)
         return {
             "station": code, "name": self.cat.stations[code].name, "stamp": front.stamp, "key": key,
             "pages": pages, "front": front.stamp, "poster": front.poster_stamp,
             "printed": dt.datetime.now().isoformat(timespec="seconds"),
-            "files": {k: v for k, v in names.items() if k != "manifest"},
+            "files": printed_files(code),
             "sections": [_section_record(s) for s in sections],
         }
 
