@@ -151,14 +151,17 @@ def _exclusive(out: Path):
 
 def build(content: Path, out: Path, *, config_file: Path = Path("mkdocs.yml"),
           stations: list[str] | None = None, jobs: int | None = None, quiet: bool = False,
-          clean: bool = False) -> Result:
+          clean: bool = False, record: bool = True) -> Result:
+    """`record`: this build is a publication, its changes go to the reprint queue and the history
+    (content/); a preview (`guides serve`/`edit`, record=False) reports what changed since the last
+    publication and leaves that report for the next one."""
     with _exclusive(Path(out).absolute()):
         return _build(content, out, config_file=config_file, stations=stations, jobs=jobs, quiet=quiet,
-                      clean=clean)
+                      clean=clean, record=record)
 
 
 def _build(content: Path, out: Path, *, config_file: Path, stations: list[str] | None, jobs: int | None,
-           quiet: bool, clean: bool) -> Result:
+           quiet: bool, clean: bool, record: bool) -> Result:
     started = time.monotonic()
     content, out = Path(content), Path(out)
     catalogue, problems = read_catalogue(content)
@@ -239,13 +242,18 @@ def _build(content: Path, out: Path, *, config_file: Path, stations: list[str] |
         all_digests = {**old_digests, **digests} if stations else digests
         snapshot = report.snapshot(catalogue, page_stamps if not stations else
                                    {**(previous_state or {}).get("stamps", {}), **page_stamps})
-        change = report.compare((previous_state or {}).get("snapshot"), snapshot, catalogue)
+        # the report compares with the last publication: previews carry its snapshot forward unchanged
+        baseline = (previous_state or {}).get("snapshot")
+        change = report.compare(baseline, snapshot, catalogue)
         change["pages_written"] = len(written)
         built = reprint.now()
         queue.add(change, built, catalogue.offers)  # the report page shows the queue as it will be
         change["queue"] = reprint.view(queue, catalogue)
         _write_admin(staging, renderer, change, {"code": code, "digests": all_digests, "built": built,
-                                                 "stamps": snapshot["stamps"], "snapshot": snapshot,
+                                                 "stamps": snapshot["stamps"],
+                                                 "snapshot": snapshot if record else baseline,
+                                                 "published": built if record else
+                                                 (previous_state or {}).get("published"),
                                                  "district": district_digests if not stations else
                                                  (previous_state or {}).get("district", {}),
                                                  # tombstones and redirects: removed once the ledger drops them
@@ -260,7 +268,8 @@ def _build(content: Path, out: Path, *, config_file: Path, stations: list[str] |
         raise
     publish.swap_in_with_spare(staging, out, spare, keep_old=incremental, make_spare=not incremental,
                                journal=_JOURNAL)
-    reprint.record_published(content, change, built, catalogue.offers, problems)  # only once published
+    if record:
+        reprint.record_published(content, change, built, catalogue.offers, problems)  # only once published
     return Result(True, problems, len(written), len(pages), time.monotonic() - started, out, catalogue,
                   written, not incremental, change)
 

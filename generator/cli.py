@@ -37,6 +37,45 @@ def _build(args) -> int:
     return 0
 
 
+def _publish(args) -> int:
+    from .publication import publish
+
+    result = publish(args.content, args.out, author=args.author or _who(), message=args.message,
+                     target=args.target, to=args.to, config_file=args.config, quiet=False)
+    result.problems.print()
+    if not result.ok:
+        print(f"发布未完成（停在“{result.stage}”这一步）：{result.message}", file=sys.stderr)
+        return 1
+    print(f"已发布：{result.summary}")
+    d = result.deployed
+    if d is not None:
+        sent = f"，上传 {d.files_sent} 个有变化的文件" if d.files_sent is not None else ""
+        print(f"网站已上线：{d.name}{sent}")
+    if result.commit is None:
+        print("内容与上次发布相同，没有新的发布记录")
+    queue = (result.built.report or {}).get("queue") if result.built else None
+    if queue:
+        print(f"重印队列：{len(queue)} 个服务站 {sum(len(q['sheets']) for q in queue)} 份待打印"
+              f"（guides print --changed 打印）")
+    return 0
+
+
+def _who() -> str:
+    """The person publishing: GUIDES_AUTHOR, else the computer account's full name."""
+    import getpass
+    import os
+    import pwd
+
+    name = os.environ.get("GUIDES_AUTHOR")
+    if name:
+        return name
+    try:
+        full = pwd.getpwnam(getpass.getuser()).pw_gecos.split(",")[0]
+        return full or getpass.getuser()
+    except (KeyError, OSError):
+        return getpass.getuser()
+
+
 def _print(args) -> int:
     from .printing import print_stations, summary
 
@@ -104,6 +143,17 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--clean", action="store_true", help="不用缓存，全部重新生成")
     b.set_defaults(run=_build)
 
+    pb = sub.add_parser("publish", help="发布：检查、生成网站、保存发布记录（谁、何时、改了什么）并上线")
+    content_arg(pb)
+    pb.add_argument("--out", type=Path, default=Path("site"), help="生成网站的目录（默认 site/）")
+    pb.add_argument("--author", help="发布人姓名（默认本机账户的姓名）")
+    pb.add_argument("--message", "-m", help="发布说明（写入发布记录）")
+    where = pb.add_mutually_exclusive_group()
+    where.add_argument("--to", type=Path, metavar="DIR", help="发布到这个目录（本机或共享盘）")
+    where.add_argument("--target", metavar="NAME", help="发布到 deploy.yaml 中这个名称的发布目标")
+    pb.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help=argparse.SUPPRESS)
+    pb.set_defaults(run=_publish)
+
     def preview_args(sp):  # serve and edit run the same local preview server
         content_arg(sp)
         sp.add_argument("--out", type=Path, default=Path("site"), help="输出目录（默认 site/）")
@@ -157,6 +207,7 @@ def parser() -> argparse.ArgumentParser:
 # What a command that stopped on a file-system error (disk full, read-only disk) leaves behind.
 _AFTER_OS_ERROR = {
     "build": "已发布的网站未改动。",
+    "publish": "网上的网站未改动。",
     "print": "已有的打印文件未改动（写了一半的文件已删除）。",
     "serve": "预览中的网站未改动。",
     "check": "",

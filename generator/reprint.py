@@ -300,8 +300,16 @@ def record(content: Path, change: dict, when: str, order: Mapping[str, Sequence[
     queuing the same report twice changes nothing."""
     with editing(content) as queue:
         queue.add(change, when, order)
+    if not changed(change):
+        return  # a no-op build adds nothing to the history
     _atomic_write(history_path(content, when),
                   json.dumps(change, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8"))
+
+
+def changed(change: dict) -> bool:
+    """The report says something: a change to the catalogue, a sheet to reprint or take down."""
+    return bool(change.get("first_publish") or change.get("reprint") or change.get("withdrawn") or any(
+        change.get(k, {}).get(w) for k in ("items", "stations") for w in ("added", "changed", "removed")))
 
 
 def recover(content: Path, state: dict | None, site_report: Path,
@@ -309,6 +317,8 @@ def recover(content: Path, state: dict | None, site_report: Path,
     """A build killed after publishing but before queuing its sheets: queue them now, from the
     published site's own report. True if it did."""
     when = (state or {}).get("built")
+    if (state or {}).get("published", when) != when:
+        return False  # a preview's site (guides serve/edit): its report is not a publication's
     if not when or history_path(content, when).exists():
         return False
     try:

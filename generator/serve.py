@@ -160,7 +160,7 @@ def _snapshot(paths: list[Path]) -> dict[Path, float]:
 
 def _rebuild(content: Path, out: Path, config: Path, hooks: Hooks) -> bool:
     try:
-        result = build(content, out, config_file=config, quiet=True)
+        result = build(content, out, config_file=config, quiet=True, record=False)  # a preview: the report waits for the next publication
     except OSError as e:  # disk full: say so and keep serving the last good version
         from .problems import os_message
 
