@@ -7,8 +7,9 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 APT_PKGS := chromium fonts-noto-cjk fonts-wqy-microhei poppler-utils
-# tests only: LibreOffice (workbook opened and saved), Java (the W3C HTML validator vnu.jar)
-TEST_APT_PKGS := libreoffice-calc-nogui default-jre-headless
+# tests only: LibreOffice (workbook opened and saved), Java (the W3C HTML validator vnu.jar),
+# sshd, rsync and nginx (guides publish to a web server over SSH, tests/test_publish.py)
+TEST_APT_PKGS := libreoffice-calc-nogui default-jre-headless openssh-server openssh-client rsync nginx-light
 
 .PHONY: site test setup test-setup system-packages test-system-packages node-packages bench clean
 

@@ -105,6 +105,8 @@ def load_config(content: Path, problems: Problems) -> DeployConfig | None:
     except ValidationError as e:
         for err in e.errors():
             loc = tuple(x for x in err["loc"] if x not in ("dir", "ssh", "netlify"))
+            if err["type"].startswith("union_tag"):
+                loc += ("type",)
             field = ".".join(map(str, loc))
             problems.error(source.path, source.line(loc), field, _reason(err))
         return None
