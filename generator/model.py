@@ -7,11 +7,14 @@ second list.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+import typing
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .text import clean
 from .urls import site_origin
 
 CODE_PATTERN = r"^[A-Za-z0-9-]+$"
@@ -61,6 +64,14 @@ class Record(BaseModel):
     """Base for every catalogue record: unknown keys are errors, never dropped."""
 
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True, frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _text(cls, value, info):
+        # every text of every record, from any surface: line breaks normalised, hidden controls refused;
+        # a nested record cleans its own fields (so an error names the field inside it)
+        shape = _record_shape(cls, info.field_name)
+        return value if shape == "records" else clean(value, keys_only=shape == "keys")
 
 
 # --------------------------------------------------------------------------- items
@@ -384,6 +395,22 @@ def _inner_model(annotation) -> type[BaseModel] | None:
         if found is not None:
             return found
     return None
+
+
+@functools.cache
+def _record_shape(model: type[BaseModel], name: str) -> str:
+    """How a field's raw value is cleaned: "records" (a record, a list of records: their own models
+    clean them), "keys" (a dict of records: its keys here) or "values" (text, lists and maps of text,
+    and the value branch of a value-or-records union such as 收费情况)."""
+    annotation = model.model_fields[name].annotation
+    inner = _inner_model(annotation)
+    if inner is None:
+        return "values"
+    if typing.get_origin(annotation) is dict:
+        return "keys"
+    if annotation is inner or all(a is inner or a is type(None) for a in typing.get_args(annotation)):
+        return "records"
+    return "values"
 
 
 def field_labels(model: type[BaseModel]) -> dict[str, str]:

@@ -8,6 +8,9 @@ Every build makes them all from the catalogue (well under a second) and writes o
 files whose bytes changed, so an incremental build leaves them correct and the spare site
 in step (the build's journal lists what was written or removed).
 
+CSV cells hold text as text: one beginning with = + - @, tab or CR is written as the OWASP
+CSV-injection guidance says (`csv_text`); the JSON files are unchanged.
+
 CSV files are UTF-8 with a byte-order mark: Excel opens a CSV without one in the
 computer's legacy code page (GBK on Chinese Windows) and every Chinese character comes
 out garbled; the BOM is how Excel recognises UTF-8. Other tools read the BOM as UTF-8 too
@@ -79,9 +82,24 @@ def _json(data) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
+# A spreadsheet opening a CSV reads a cell beginning with one of these as a formula
+# (=HYPERLINK(…) leaks data, =cmd|' /C calc'!A0 runs a program through DDE).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value):
+    """A value as a CSV cell, by the OWASP CSV-injection guidance: text beginning with a formula
+    character gets a leading single quote, which makes Excel and LibreOffice show it as text;
+    the writer quotes every text cell and doubles its quotes. Numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _csv(rows: list[list]) -> bytes:
     out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC).writerows(
+        [[csv_text(v) for v in row] for row in rows])
     return "\ufeff".encode("utf-8") + out.getvalue().encode("utf-8")
 
 

@@ -279,6 +279,8 @@ def export(report: Report, path: Path) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
 
+    from .workbook_cells import as_text
+
     wb = Workbook()
     ws = wb.active
     ws.title = "汇总"
@@ -308,6 +310,9 @@ def export(report: Report, path: Path) -> None:
                     c.fill = red
     for s in wb.worksheets:
         s.freeze_panes = "B2"
+        for row in s.iter_rows():  # names are text, never a formula (workbook_cells)
+            for c in row:
+                as_text(c)
         for c in s[1]:
             c.font = Font(bold=True)
         for i, col in enumerate(s.iter_cols(min_row=1, max_row=min(s.max_row, 200)), start=1):

@@ -31,6 +31,8 @@ from pydantic import BaseModel
 from .load import RawContent, Source, display, load
 from .model import Item, Station, _inner_model
 from .problems import Problems, os_reason
+from .text import normalise_breaks
+from .workbook_cells import append
 from .validate import Catalogue, read_catalogue, validate
 
 YES, NO = "是", "否"
@@ -281,7 +283,7 @@ def export_workbook(catalogue: Catalogue, path: Path, town: str | None = None) -
                     if sheet.dict_key:
                         values.append(key)
                     values += [_cell_value(c, _get(element, c.path)) for c in sheet.columns]
-                    ws.append(values)
+                    append(ws, values)
                     rows += 1
                     for i, v in enumerate(values):
                         widths[i] = max(widths[i], _display_width(v))
@@ -385,7 +387,7 @@ def _write_about(ws, cat: Catalogue, scope: str, specs: list[Sheet]) -> None:
     if scope != DISTRICT_SCOPE:
         lines.append(("", "本工作簿只含本镇（街道）的服务站；导入时只能修改本镇（街道）的服务站。"))
     for a, b in lines:
-        ws.append([a, b])
+        append(ws, [a, b])
     ws["A1"].font = Font(bold=True, size=14)
     ws.column_dimensions["A"].width = 14
     ws.column_dimensions["B"].width = 110
@@ -399,10 +401,10 @@ def _write_offers(ws, cat: Catalogue, stations: list[Station], bold, fill) -> No
 
     codes = list(cat.items)
     ws.append([Station.model_fields["code"].title, Station.model_fields["name"].title] + codes)
-    ws.append(["", Item.model_fields["name"].title] + [cat.items[c].name for c in codes])
+    append(ws, ["", Item.model_fields["name"].title] + [cat.items[c].name for c in codes])
     for st in stations:
         offered = set(cat.offers[st.code])
-        ws.append([st.code, st.name] + ["✓" if c in offered else None for c in codes])
+        append(ws, [st.code, st.name] + ["✓" if c in offered else None for c in codes])
     for row in ws.iter_rows(min_row=1, max_row=2):
         for cell in row:
             cell.font, cell.fill = bold, fill
@@ -594,7 +596,7 @@ def _convert(col: Column, cell, reader: _Reader, where: str):
                 return _EMPTY
         return value
     if kind == "lines":
-        return [line for line in _text(value).replace("\r\n", "\n").split("\n") if line.strip()]
+        return [line for line in _text(value).split("\n") if line.strip()]
     if kind == "yaml":
         import yaml
 
@@ -607,6 +609,9 @@ def _convert(col: Column, cell, reader: _Reader, where: str):
 
 
 def _text(value) -> str:
+    """A cell's value as the text YAML would hold; line breaks as the model keeps them (text.py)."""
+    if isinstance(value, str):
+        return normalise_breaks(value)
     if isinstance(value, bool):
         return YES if value else NO
     if isinstance(value, float) and value.is_integer():
