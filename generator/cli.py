@@ -76,6 +76,17 @@ def _who() -> str:
         return getpass.getuser()
 
 
+def _restore(args) -> int:
+    from .record import RecordError, restore
+
+    try:
+        print(restore(args.file))
+    except RecordError as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    return 0
+
+
 def _print(args) -> int:
     from .printing import print_stations, summary
 
@@ -153,6 +164,10 @@ def parser() -> argparse.ArgumentParser:
     where.add_argument("--target", metavar="NAME", help="发布到 deploy.yaml 中这个名称的发布目标")
     pb.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help=argparse.SUPPRESS)
     pb.set_defaults(run=_publish)
+
+    rs = sub.add_parser("restore", help="把一个文件恢复为上次发布时的版本（如被截断或误删的重印队列）")
+    rs.add_argument("file", type=Path, metavar="FILE", help="要恢复的文件，如 content/reprint.yaml")
+    rs.set_defaults(run=_restore)
 
     def preview_args(sp):  # serve and edit run the same local preview server
         content_arg(sp)

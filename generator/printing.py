@@ -794,7 +794,7 @@ def summary(result: Result, site: Path, out: Path | None, stream=None) -> None:
         else:
             n = sum(len(p["stations"]) for p in result.reprint)
             print(f"重印材料已生成：{len(result.reprint)} 个街道（镇），{n} 个服务站；"
-                  f"每个服务站前有一页更换说明。已从重印队列中移除（content/reprint.yaml，请提交）", file=stream)
+                  f"每个服务站前有一页更换说明。已从重印队列中移除（下次发布时记入发布记录）", file=stream)
         return
     printed = [r for r in result.reports if r.printed]
     skipped = [r for r in result.reports if not r.printed]

@@ -101,3 +101,19 @@ def last(content: Path, n: int = 10) -> list[dict]:
         h, who, when, subject = line.split("\x1f", 3)
         out.append({"commit": h, "author": who, "date": when, "summary": subject})
     return out
+
+
+def restore(path: Path) -> str:
+    """Put a file back as it was at the last publication (`guides restore`); the message in Chinese."""
+    path = Path(path).absolute()
+    r = _git(path.parent if path.parent.exists() else Path.cwd(), "rev-parse", "--show-toplevel")
+    if r.returncode != 0:
+        raise RecordError(f"{path}：还没有发布记录，无法恢复")
+    top = Path(r.stdout.strip())
+    rel = os.path.relpath(path, top)
+    if _git(top, "cat-file", "-e", f"HEAD:{rel}").returncode != 0:
+        raise RecordError(f"{rel}：上次发布的记录中没有这个文件，无法恢复")
+    r = _git(top, "checkout", "HEAD", "--", rel)
+    if r.returncode != 0:
+        raise RecordError(f"{rel}：无法恢复（{r.stderr.strip()[:200]}）")
+    return f"已恢复为上次发布时的版本：{rel}"

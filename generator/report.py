@@ -107,7 +107,7 @@ def summary(change: dict) -> str:
     """The short terminal version."""
     queue = change.get("queue")
     waiting = (f"；重印队列共 {len(queue)} 个服务站 {sum(len(q['sheets']) for q in queue)} 份待打印"
-               f"（content/reprint.yaml，请提交）" if queue else "")
+               f"（guides print --changed 打印）" if queue else "")
     return _summary(change) + waiting
 
 

@@ -35,7 +35,7 @@ KIND_NAMES = {"cover": "公示栏封面与事项目录清单", "poster": "二维
 
 _HEADER = """\
 # 待重新打印的公示材料（重印队列）。由 guides build 自动添加，guides print 打印后自动移除。
-# 请随内容一起提交（git add content/reprint.yaml），不要手工编辑：删改会让已过时的纸质材料无人重印。
+# guides publish 随内容一起保存发布记录。不要手工编辑：删改会让已过时的纸质材料无人重印。
 # 每行一份：kind 种类（cover 封面与事项目录清单、poster 二维码海报、guide 办事指南、remove 从公示栏撤下），
 # item 事项编码，stamp 应印的版本标记，since 最早需要重印的那次构建时间（UTC）。total 是总份数，用来发现文件被截断。
 """
@@ -87,7 +87,7 @@ class ReprintQueue:
             return queue
         problems = Problems()
         shown = display(path)
-        redo = "请用 git 恢复此文件（git checkout content/reprint.yaml）"
+        redo = "请恢复为上次发布时的版本（guides restore content/reprint.yaml）"
         if not path.is_file():
             problems.error(shown, 1, "", "不是普通文件：重印队列应是 guides build 写的文本文件")
             raise ReprintQueueError(problems)

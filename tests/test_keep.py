@@ -81,7 +81,7 @@ def test_a_broken_queue_stops_the_build_with_a_chinese_message(published):
     state = (out / "_admin/state.json").read_bytes()
     r = guides("build", "--content", content, "--out", out)
     assert r.returncode == 1 and "Traceback" not in r.stderr
-    assert f"{QUEUE}:1:" in r.stderr and "git checkout content/reprint.yaml" in r.stderr
+    assert f"{QUEUE}:1:" in r.stderr and "guides restore content/reprint.yaml" in r.stderr
     assert (out / "_admin/state.json").read_bytes() == state
 
 
@@ -147,12 +147,12 @@ LEDGER_CASES = [
     ("deleted", _delete, _no_change, False, ["已发布网站中的"], []),
     ("truncated at a line", _truncate_at_a_line, _no_change, False, ["已发布网站中的"], []),
     ("header only", _header_only, _no_change, False, ["已发布网站中的"], []),
-    ("deleted + station deleted", _delete, _delete_station, True, [*GONE, "git checkout content/published.txt"], []),
+    ("deleted + station deleted", _delete, _delete_station, True, [*GONE, "guides restore content/published.txt"], []),
     ("truncated + station deleted", _truncate_at_a_line, _delete_station, True,
-     [*GONE, "git checkout content/published.txt"], []),
+     [*GONE, "guides restore content/published.txt"], []),
     ("deleted + station retired", _delete, _retire_station, False, [], GONE),
     ("deleted + guide no longer offered", _delete, _drop_item, False, [], [f"/{STATION}/LN-001/"]),
-    ("cut mid-line", _cut_mid_line, _no_change, True, ["没有换行", "git checkout content/published.txt"], []),
+    ("cut mid-line", _cut_mid_line, _no_change, True, ["没有换行", "guides restore content/published.txt"], []),
 ]
 
 

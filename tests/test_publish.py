@@ -195,3 +195,15 @@ def test_edit_publish_served_by_nginx_and_a_cut_off_upload_leaves_the_old_site(m
     assert not upload.exists() and os.readlink(server.base / "current") != live
     releases = [p for p in (server.base / "releases").iterdir() if not p.name.startswith(".")]
     assert 1 < len(releases) <= deploy.KEEP_RELEASES
+
+
+def test_a_truncated_queue_is_restored_from_the_last_publication_without_git(mini, tmp_path):
+    assert publish(mini, tmp_path / "site", author="张三").ok
+    queue = (mini / "reprint.yaml").read_bytes()
+    (mini / "reprint.yaml").write_bytes(queue[: len(queue) // 2])
+    r = guides("build", "--content", mini, "--out", tmp_path / "site")
+    assert r.returncode == 1 and "guides restore content/reprint.yaml" in r.stderr and "git" not in r.stderr
+    r = guides("restore", mini / "reprint.yaml")
+    assert r.returncode == 0 and "已恢复为上次发布时的版本" in r.stdout, r.stderr
+    assert (mini / "reprint.yaml").read_bytes() == queue
+    assert guides("build", "--content", mini, "--out", tmp_path / "site").returncode == 0
