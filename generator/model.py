@@ -50,6 +50,9 @@ OptPara = Annotated[str, Field(max_length=PARA_MAX)] | None
 # The sample content has 0533-xxxxxxx and 12345.
 PHONE_PATTERN = r"^(0[0-9]{2,3}-?[0-9]{7,8}(-[0-9]{1,6})?|1[3-9][0-9]{9}|1[0-9]{4}|9[56][0-9]{3}|[48]00-?[0-9]{3}-?[0-9]{4})$"
 Phone = Annotated[str, Field(pattern=PHONE_PATTERN, examples=["0533-4180001", "13912345678", "12345"])]
+# The nationwide service numbers (12345, 12333, 12348, 95598 ...) are real even in sample content;
+# every other number of a sample district is invented and is marked wherever it is shown.
+SERVICE_NUMBER = re.compile(r"^(1[0-9]{4}|9[56][0-9]{3})$")
 
 
 class FieldError(ValueError):
@@ -135,6 +138,27 @@ class Question(Record):
     a: Para = Field(title="解答")
 
 
+# A source's link: an https address with a host, nothing a page could misread as markup; its host
+# must be on district.source_domains (validate.py parses it as a browser does).
+SOURCE_URL_PATTERN = r"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s\"'<>]*)?$"
+
+
+class Source(Record):
+    """Where a fact of the guide was checked: an act, a normative document or an official page."""
+
+    title: Text = Field(title="依据名称", description="法律法规、规范性文件或官方网页的名称，如《社会保险经办条例》")
+    number: OptText = Field(None, title="文号", description="如 国务院令第765号、国办发〔2018〕72号；没有文号的写网址")
+    url: str | None = Field(None, title="网址", max_length=LINE_MAX, pattern=SOURCE_URL_PATTERN,
+                            description="官方网页地址（https:// 开头，域名在 source_domains 之内），页面上显示为链接")
+    checked: dt.date = Field(title="核对日期", description="最近一次对照这一来源核对的日期")
+
+    @model_validator(mode="after")
+    def _ref(self) -> Source:
+        if not self.number and not self.url:
+            raise FieldError("number", "来源须写文号（number）或网址（url），至少一项")
+        return self
+
+
 class Item(Record):
     """一个事项：全市统一的要素（名称、编码、类型、依据、层级、条件、材料、时限、收费）。"""
 
@@ -167,6 +191,11 @@ class Item(Record):
     faq: list[Question] = Field(default_factory=list, title="常见问题")
     aliases: list[Name] = Field(default_factory=list, title="俗称（搜索用）")
     updated: dt.date = Field(title="更新日期")
+    # the facts' provenance: guides check warns when reviewed is missing or older than district.review_months
+    sources: list[Source] = Field(default_factory=list, title="核对来源",
+                                  description="核对本指南政策事实所依据的文件或官方网页，页面“依据”处显示")
+    reviewed: dt.date | None = Field(None, title="核对日期",
+                                     description="最近一次逐项核对本指南政策事实的日期（不是改字的日期）")
 
     @model_validator(mode="after")
     def _rules(self) -> Item:
@@ -318,6 +347,15 @@ class Portal(Record):
     url: str = Field(title="网上办事门户地址", pattern=r"^https://")  # allow-list: validate.py
 
 
+class Repealed(Record):
+    """A legal basis the district has marked repealed: every item citing it is flagged."""
+
+    title: Text = Field(title="文件名称", description="与事项“设定依据”或“核对来源”中写法一致，如《社会救助暂行办法》")
+    number: OptText = Field(None, title="文号")
+    date: dt.date | None = Field(None, title="废止或失效日期")
+    replaced_by: OptText = Field(None, title="替代文件")
+
+
 class Town(Record):
     code: str = Field(title="镇（街道）代码", pattern=r"^\d{9}$")
     name: Name = Field(title="镇（街道）名称")
@@ -337,6 +375,16 @@ class District(Record):
     sample_notice: OptPara = Field(None, title="示例数据说明")
     towns: list[Town] = Field(title="镇（街道）", min_length=1)
     item_sets: dict[str, list[str]] = Field(default_factory=dict, title="默认事项清单")
+    source_domains: list[Text] = Field(["gov.cn"], title="来源链接允许的域名", min_length=1,
+                                       description="核对来源的网址只能指向这些域名（及其子域名），默认政府网站 gov.cn")
+    review_months: int = Field(12, ge=1, le=60, title="政策核对周期（月）",
+                               description="事项超过这么多个月未核对，guides check 警告，评估报告列出")
+    repealed: list[Repealed] = Field(default_factory=list, title="已废止的依据",
+                                     description="列入的文件，凡引用它的事项都会被标出")
+
+    def sample_phone(self, number: str | None) -> bool:
+        """Whether a number shown on a page is invented sample data (see SERVICE_NUMBER)."""
+        return bool(self.sample_data and number and not SERVICE_NUMBER.match(number))
 
     @field_validator("site_url")
     @classmethod

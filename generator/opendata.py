@@ -46,10 +46,12 @@ class OpenStation(Station):
     town_name: str = Field(title="镇（街道）名称")
     url: str = Field(title="服务站网址")
     offered: list[OfferedItem] = Field(title="实际可办事项（按默认清单与增减得出）")
+    sample_contacts: bool = Field(title="联系信息为示例数据", description="是：地址、电话、工作人员为虚构（district.sample_notice）")
 
 
 class OpenItem(Item):
     url: str = Field(title="区级办事指南网址")
+    sample_phone: bool = Field(title="咨询电话为示例数据", description="是：咨询电话为虚构的示例号码")
 
 
 class OpenCatalogue(BaseModel):
@@ -67,13 +69,15 @@ def _schema(model: type[BaseModel], name: str, base: str) -> dict:
 
 
 def open_item(cat: Catalogue, item: Item) -> OpenItem:
-    return OpenItem(**dict(item), url=f"{cat.district.site_url}/items/{item.code}/")
+    return OpenItem(**dict(item), url=f"{cat.district.site_url}/items/{item.code}/",
+                    sample_phone=cat.district.sample_phone(item.phone))
 
 
 def open_station(cat: Catalogue, code: str) -> OpenStation:
     st = cat.stations[code]
     base = f"{cat.district.site_url}/{code}/"
     return OpenStation(**dict(st), town_code=code[:9], town_name=cat.town_name(code[:9]), url=base,
+                       sample_contacts=cat.district.sample_data,
                        offered=[OfferedItem(code=c, name=cat.items[c].name, url=f"{base}{c}/")
                                 for c in cat.offers[code]])
 
@@ -129,12 +133,14 @@ def files(cat: Catalogue) -> dict[str, bytes]:
         f"{DATA}/schema/station.schema.json": _json(_schema(OpenStation, "station.schema.json", base)),
         f"{DATA}/items.csv": _csv(_table(Item, list(cat.items.values()), [
             ("区级办事指南网址", lambda it: f"{base}/items/{it.code}/"),
-            ("提供服务站数", lambda it: sum(1 for o in cat.offers.values() if it.code in o))])),
+            ("提供服务站数", lambda it: sum(1 for o in cat.offers.values() if it.code in o)),
+            ("咨询电话为示例数据", lambda it: "是" if cat.district.sample_phone(it.phone) else "否")])),
         f"{DATA}/stations.csv": _csv(_table(Station, list(cat.stations.values()), [
             ("镇（街道）", lambda st: cat.town_name(st.code[:9])),
             ("服务站网址", lambda st: f"{base}/{st.code}/"),
             ("实际可办事项", lambda st: "\n".join(cat.offers[st.code])),
-            ("实际可办事项数", lambda st: len(cat.offers[st.code]))])),
+            ("实际可办事项数", lambda st: len(cat.offers[st.code])),
+            ("联系信息为示例数据", lambda st: "是" if cat.district.sample_data else "否")])),
     }
     for st in stations:
         out[f"{DATA}/stations/{st.code}.json"] = _json(st.model_dump(mode="json"))
@@ -186,11 +192,18 @@ def _script(data: dict) -> str:
     return f'<script type="application/ld+json">{text}</script>'
 
 
+def _phone(cat: Catalogue, number: str) -> dict:
+    point = {"@type": "ContactPoint", "telephone": number}
+    if cat.district.sample_phone(number):
+        point["description"] = "示例号码（虚构）"
+    return point
+
+
 def _service(cat: Catalogue, item: Item, url: str, area: dict, channels: list[dict]) -> dict:
     if item.online.available and item.online.url:
         channels.append({"@type": "ServiceChannel", "name": f"网上办理：{cat.district.portal.name}",
                          "serviceUrl": item.online.url,
-                         "servicePhone": {"@type": "ContactPoint", "telephone": item.phone}})
+                         "servicePhone": _phone(cat, item.phone)})
     return {
         "@context": "https://schema.org",
         "@type": "GovernmentService",
@@ -212,7 +225,7 @@ def guide_jsonld(cat: Catalogue, station: str, item: str) -> str:
     area = {"@type": "AdministrativeArea", "name": f"{cat.district.name}{cat.town_name(station[:9])}{place}",
             "identifier": station}
     channel = {"@type": "ServiceChannel", "name": st.name, "serviceUrl": url,
-               "servicePhone": {"@type": "ContactPoint", "telephone": st.phone},
+               "servicePhone": _phone(cat, st.phone),
                "serviceLocation": {"@type": "Place", "name": st.name, "address": _address(cat, st.address)}}
     return _script(_service(cat, it, url, area, [channel]))
 
@@ -224,6 +237,6 @@ def item_jsonld(cat: Catalogue, item: str) -> str:
     area = {"@type": "AdministrativeArea", "name": f"{d.city}{d.name}", "identifier": d.code}
     offering = sum(1 for o in cat.offers.values() if item in o)
     channel = {"@type": "ServiceChannel", "name": f"{d.name}{offering}个村（社区）便民服务站", "serviceUrl": url,
-               "servicePhone": {"@type": "ContactPoint", "telephone": it.phone},
+               "servicePhone": _phone(cat, it.phone),
                "serviceLocation": {"@type": "Place", "name": f"{d.name}村（社区）便民服务站", "address": _address(cat)}}
     return _script(_service(cat, it, url, area, [channel]))

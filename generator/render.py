@@ -15,7 +15,7 @@ import jinja2
 
 from . import opendata, qr
 from .engine import Engine
-from .model import CATEGORIES, WEEKDAYS, District, Hours, Item, Material, Staff, Station, field_labels
+from .model import CATEGORIES, WEEKDAYS, District, Hours, Item, Material, Source, Staff, Station, field_labels
 from markupsafe import escape
 
 from .plan import Page
@@ -28,6 +28,7 @@ WEEKDAY_NAMES = dict(zip(WEEKDAYS, ("周一", "周二", "周三", "周四", "周
 LABELS = {
     "item": field_labels(Item),
     "material": field_labels(Material),
+    "source": field_labels(Source),
     "station": field_labels(Station),
     "staff": field_labels(Staff),
     "district": field_labels(District),
@@ -114,7 +115,8 @@ class Renderer:
         self.engine = engine
         self.env = _env()
         self.stamps = stamps  # page path -> version stamp (see plan.fingerprint)
-        self.env.globals.update(L=LABELS, district=catalogue.district, items=catalogue.items, asset=engine.asset)
+        self.env.globals.update(L=LABELS, district=catalogue.district, items=catalogue.items, asset=engine.asset,
+                                sample_phone=catalogue.district.sample_phone)
 
     @property
     def site_url(self) -> str:

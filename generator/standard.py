@@ -8,6 +8,9 @@ Criteria, each from the rule that already exists elsewhere:
 - 网上可办率: validate.online_rate against validate.ONLINE_TARGET (50%);
 - 指南要素完整: no required element of an offered item's guide empty (required = the model's);
 - 人员信息公示: at least one staff member with every required field of the model's Staff.
+
+Beside the stations, the items whose policy facts are due for review (validate.review_findings:
+never reviewed, older than district.review_months, or citing a basis marked repealed).
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from .model import Item, Staff, Station
-from .validate import ONLINE_TARGET, Catalogue, checklist_gaps, online_rate, station_name
+from .validate import ONLINE_TARGET, Catalogue, checklist_gaps, online_rate, review_findings, station_name
 
 PAGE = "_admin/standard/"
 CRITERIA = ("命名规范", "六有一能", "网上可办率", "指南要素完整", "人员信息公示")
@@ -119,10 +122,21 @@ class Report:
     district: Totals
     towns: list[Totals]
     date: str
+    review: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # item code -> (name, reasons)
 
     @property
     def below(self) -> list[StationRow]:
         return sorted((s for s in self.district.stations if s.below), key=StationRow.severity)
+
+
+def review_due(cat: Catalogue, today: dt.date) -> dict[str, list[str]]:
+    """Items whose facts are due for review, in catalogue order: code -> the reasons, as guides check says them."""
+    out = {}
+    for code, item in cat.items.items():
+        reasons = [message for _, message in review_findings(item, cat.district, today)]
+        if reasons:
+            out[code] = reasons
+    return out
 
 
 def assess(cat: Catalogue) -> Report:
@@ -143,7 +157,9 @@ def assess(cat: Catalogue) -> Report:
         )
         towns.setdefault(code[:9], Totals(cat.town_name(code[:9]), code[:9])).stations.append(row)
         district.stations.append(row)
-    return Report(district, [t for t in towns.values() if t.stations], dt.date.today().isoformat())
+    today = dt.date.today()
+    review = {c: (cat.items[c].name, r) for c, r in review_due(cat, today).items()}
+    return Report(district, [t for t in towns.values() if t.stations], today.isoformat(), review)
 
 
 # ------------------------------------------------------------------------- page
@@ -228,6 +244,14 @@ def content(report: Report) -> str:
                             [[e(s.name), s.code, e(s.town), e("、".join(s.failures)),
                               e("、".join(s.checklist_gaps)) or "—",
                               f"{s.online}/{s.on_request}（{_pct(s.rate)}）"] for s in below], "below"))
+    parts.append('<h2 id="review">待核对的事项</h2>')
+    if not report.review:
+        parts.append("<p>无：每个事项都在核对周期内核对过，且没有引用已废止的依据。</p>")
+    else:
+        parts.append(f"<p>{len(report.review)} 个事项的政策事实需要核对（从未核对、超过核对周期，或引用了已废止的依据）。</p>")
+        parts.append(_table(("事项编码", "事项名称", "待核对原因"),
+                            [[e(c), e(name), "<br>".join(map(e, reasons))]
+                             for c, (name, reasons) in report.review.items()], "review"))
     for t in report.towns:
         parts.append(f'<h2 id="town-{t.code}">{e(t.name)}</h2>')
         parts.append(f"<p>{len(t.stations)} 个服务站，{t.up_to_standard} 个达标。"
@@ -308,6 +332,10 @@ def export(report: Report, path: Path) -> None:
             if r.below:
                 for c in s[s.max_row]:
                     c.fill = red
+    s = wb.create_sheet("待核对事项")
+    s.append(["事项编码", "事项名称", "待核对原因"])
+    for c, (name, reasons) in report.review.items():
+        s.append([c, name, "\n".join(reasons)])
     for s in wb.worksheets:
         s.freeze_panes = "B2"
         for row in s.iter_rows():  # names are text, never a formula (workbook_cells)

@@ -5,6 +5,7 @@ Type errors come from the model (generator.model); the rules that span records
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from .load import RawContent, Source
 from .model import CATEGORIES, PHONE_PATTERN, District, FieldError, Item, Retired, Station, label
 from .problems import Problems
-from .urls import UrlError, check_domain, check_link
+from .urls import UrlError, check_domain, check_link, domain_allowed, parse_https
 
 ONLINE_TARGET = 0.5  # the policy's 网上可办率 floor for a station's on-request items
 
@@ -181,6 +182,8 @@ def validate(raw: RawContent, problems: Problems) -> Catalogue | None:
         item_src[item.code] = src
         if district:
             _check_item(item, src, district, problems)
+            for loc, message in review_findings(item, district, dt.date.today()):
+                problems.warning(src.path, src.line(loc), _field(Item, *loc), message)
 
     items = dict(sorted(items.items(), key=lambda kv: (CATEGORIES.index(kv[1].category), kv[0])))
     order = {code: i for i, code in enumerate(items)}
@@ -253,11 +256,12 @@ def _check_retired(retired: Retired, src: Source, items: dict, stations: dict, p
 
 
 def _check_district(d: District, src: Source, problems: Problems) -> None:
-    for i, domain in enumerate(d.online_domains):
-        try:
-            check_domain(domain)
-        except UrlError as e:
-            problems.error(src.path, src.line(("online_domains", i)), _field(District, "online_domains", i), str(e))
+    for key in ("online_domains", "source_domains"):
+        for i, domain in enumerate(getattr(d, key)):
+            try:
+                check_domain(domain)
+            except UrlError as e:
+                problems.error(src.path, src.line((key, i)), _field(District, key, i), str(e))
     try:  # the portal link is printed and linked on every page: the same allow-list as items' links
         check_link(d.portal.url, d.online_domains)
     except UrlError as e:
@@ -278,11 +282,66 @@ def _check_item(item: Item, src: Source, d: District, problems: Problems) -> Non
             check_link(item.online.url, d.online_domains)
         except UrlError as e:
             problems.error(src.path, src.line(("online", "url")), _field(Item, "online", "url"), f"网上办理入口：{e}")
+    for i, source in enumerate(item.sources):
+        if source.url:
+            try:  # parsed as a browser does, like the online links
+                host = parse_https(source.url)["hostname"]
+                if not domain_allowed(host, d.source_domains):
+                    raise UrlError(f"域名 {host} 不在 district.yaml 的 source_domains 允许范围内")
+            except UrlError as e:
+                problems.error(src.path, src.line(("sources", i, "url")), _field(Item, "sources", i, "url"),
+                               f"来源网址：{e}")
     alias_seen = set()
     for i, alias in enumerate(item.aliases):
         if alias in alias_seen:
             problems.warning(src.path, src.line(("aliases", i)), _field(Item, "aliases", i), f"俗称“{alias}”重复")
         alias_seen.add(alias)
+
+
+# ----------------------------------------------------------------- fact review
+
+
+def months_later(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later (the month's last day when it has fewer days)."""
+    y, m = divmod(day.month - 1 + months, 12)
+    year, month = day.year + y, m + 1
+    nxt = dt.date(year + month // 12, month % 12 + 1, 1)
+    return min(day.replace(year=year, month=month, day=1) + dt.timedelta(days=day.day - 1),
+               nxt - dt.timedelta(days=1))
+
+
+def _names(text: str) -> set[str]:
+    """The documents a citation names: the titles in 《》, or the whole text when it has none."""
+    found = re.findall(r"《([^》]+)》", text)
+    return {n.strip() for n in found} if found else {text.strip()}
+
+
+def cites(text: str, repealed) -> bool:
+    """Whether a citation (设定依据 or 来源) names a document the district marked repealed."""
+    key = repealed.title.strip().strip("《》").strip()
+    return key in _names(text) or bool(repealed.number and repealed.number in text)
+
+
+def review_findings(item: Item, d: District, today: dt.date) -> list[tuple[tuple, str]]:
+    """What makes an item's facts due for review: (field location, message), for guides check
+    (a warning each) and the standardisation report (the same list)."""
+    out: list[tuple[tuple, str]] = []
+    if item.reviewed is None:
+        out.append((("reviewed",), "从未核对政策事实：逐项核对后填写核对日期（reviewed）和核对来源（sources）"))
+    elif item.reviewed > today:
+        out.append((("reviewed",), f"核对日期 {item.reviewed} 晚于今天，请改为实际核对的日期"))
+    elif months_later(item.reviewed, d.review_months) < today:
+        out.append((("reviewed",), f"上次核对政策事实是 {item.reviewed}，已超过核对周期 {d.review_months} 个月，请重新核对"))
+    for rep in d.repealed:
+        gone = f"《{rep.title.strip().strip('《》')}》" + (f"（{rep.number}）" if rep.number else "")
+        gone += "已废止" + (f"（{rep.date}）" if rep.date else "") + (f"，现行：{rep.replaced_by}" if rep.replaced_by else "")
+        for i, b in enumerate(item.legal_bases):
+            if cites(b.law, rep):
+                out.append((("legal_bases", i, "law"), f"设定依据{gone}，请改正本事项"))
+        for i, s in enumerate(item.sources):
+            if cites(f"{s.title} {s.number or ''}", rep):
+                out.append((("sources", i, "title"), f"核对来源{gone}，请改正本事项"))
+    return out
 
 
 def _check_station_place(st: Station, src: Source, d: District, problems: Problems) -> None:
