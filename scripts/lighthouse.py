@@ -128,6 +128,39 @@ def screenshots(url: str) -> None:
     print(f"screenshots: {SHOTS.relative_to(ROOT)}/guide-360-normal.png, guide-360-elder.png")
 
 
+def large_text_screenshots(base: str, station: str, item: str) -> None:
+    """The station home and a guide with the browser's font raised to 200 % and 300 % (a Chromium
+    profile's default font size, as the browser's setting does), one screen each at 360 × 740:
+    the top of the page and the guide's 办理时限与收费, normal and elder mode."""
+    from playwright.sync_api import sync_playwright
+
+    shots = []
+    with sync_playwright() as p:
+        for scale in (200, 300):
+            profile = Path(tempfile.mkdtemp(prefix="font-"))
+            (profile / "Default").mkdir()
+            (profile / "Default" / "Preferences").write_text(
+                json.dumps({"webkit": {"webprefs": {"default_font_size": 16 * scale // 100}}}), encoding="utf-8")
+            context = p.chromium.launch_persistent_context(
+                str(profile), executable_path=CHROME, args=CHROME_FLAGS.replace("--headless=new ", "").split(),
+                headless=True, viewport={"width": 360, "height": 740}, device_scale_factor=1, locale="zh-CN")
+            page = context.new_page()
+            for mode, query in (("normal", "?elder=0"), ("elder", "?elder=1")):
+                for name, path, anchor in (("station", f"{station}/", None), ("guide", f"{station}/{item}/", None),
+                                           ("guide-limits", f"{station}/{item}/", "#limits")):
+                    page.goto(base + path + query, wait_until="load")
+                    if anchor:  # the section's heading just below the sticky header
+                        page.evaluate("""a => { const el = document.querySelector(a);
+                            window.scrollTo(0, el.getBoundingClientRect().top + scrollY
+                                            - document.querySelector('.g-header').offsetHeight); }""", anchor)
+                    shot = f"font{scale}-{name}-{mode}.png"
+                    page.screenshot(path=str(SHOTS / shot))
+                    shots.append(shot)
+            context.close()
+            shutil.rmtree(profile, ignore_errors=True)
+    print(f"screenshots: {SHOTS.relative_to(ROOT)}/" + ", ".join(shots))
+
+
 def failing_audits(report: dict) -> list[str]:
     out = []
     for cat in report["categories"].values():
@@ -183,6 +216,7 @@ def main() -> int:
             problems += [f"{name}: {c} {median[c]} < {bar}" for c, bar in CATEGORIES.items() if median[c] < bar]
         if not args.no_screenshots:
             screenshots(base + pages["guide"])
+            large_text_screenshots(base, args.station, args.item)
         httpd.shutdown()
     finally:
         shutil.rmtree(work, ignore_errors=True)
