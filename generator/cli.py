@@ -130,9 +130,10 @@ def _report(args) -> int:
 
 
 def _edit(args) -> int:
-    from .cms import edit
+    from .edit import edit
 
-    return edit(args.content, args.out, args.config, host=args.host, port=args.port)
+    return edit(args.content, args.out, args.config, host=args.host, port=args.port,
+                office=args.office, accounts=args.accounts)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -196,8 +197,11 @@ def parser() -> argparse.ArgumentParser:
     content_arg(rp)
     rp.set_defaults(run=_report)
 
-    e = sub.add_parser("edit", help="本地内容编辑器（网页表单）：保存后自动检查并更新预览")
+    e = sub.add_parser("edit", help="内容编辑器（网页表单）：保存后自动检查并更新预览")
     preview_args(e)
+    e.add_argument("--office", action="store_true",
+                   help="办公网络多人模式：登录、镇街只改本镇服务站、提交后由审核人发布")
+    e.add_argument("--accounts", type=Path, default=None, help=argparse.SUPPRESS)
     e.set_defaults(run=_edit)
 
     pr = sub.add_parser("print", help="生成服务站公示材料 PDF、二维码海报和离线副本")

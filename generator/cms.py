@@ -3,8 +3,8 @@ and the editor's files, copied into the built site.
 
 Decap CMS (npm `decap-cms`, vendored from node_modules, never from a CDN) edits the
 YAML files of `content/` through a git backend: Netlify git-gateway with the editorial
-workflow in production (a town's change is a draft the district approves), decap-server
-on the office PC (`guides edit`). Every field of the form comes from `generator/model.py`:
+workflow in production (a town's change is a draft the district approves), our own backend
+for Decap's proxy API on the office PC (`guides edit`, generator/edit.py). Every field of the form comes from `generator/model.py`:
 its Chinese label (`title`), its hint (`description`), whether it is required, drop-downs
 for enumerations (Literal) and for item codes (fields marked `refers="item"`). A field the
 form cannot show (a mapping keyed by item code, or a value that is either a word or a
@@ -16,8 +16,6 @@ is the model's order), strings that would read as numbers or dates are quoted.
 from __future__ import annotations
 
 import datetime as dt
-import sys
-import json
 import types
 import typing
 from pathlib import Path
@@ -189,10 +187,11 @@ def not_in_form(record: type[BaseModel]) -> list[str]:
 # ------------------------------------------------------------------ the configuration
 
 
-def config(district: model.District, *, prefix: str = "content", local: str | None = None) -> dict:
+def config(district: model.District, *, prefix: str = "content", proxy: str | None = None,
+           workflow: bool = False) -> dict:
     """Decap's config.yml. `prefix`: the content folder relative to the repository root.
-    `local`: for `guides edit`, the address of its backend (decap-server writes the files
-    directly: no editorial workflow)."""
+    `proxy`: for `guides edit`, the address of its backend (generator/edit.py); `workflow`:
+    saves are drafts that a reviewer publishes (`guides edit --office`)."""
     common = {"extension": "yaml", "format": "yaml", "delete": False}
     collections = [{
         "name": "items", "label": "事项", "label_singular": "事项",
@@ -228,9 +227,10 @@ def config(district: model.District, *, prefix: str = "content", local: str | No
         "search": True,
         "collections": collections,
     }
-    if local:
-        del out["publish_mode"]  # decap-server's file mode saves straight to content/
-        out["local_backend"] = {"url": local}
+    if proxy:
+        out["backend"] = {"name": "proxy", "proxy_url": proxy, "branch": "main"}
+        if not workflow:
+            del out["publish_mode"]  # single-user mode saves straight to content/
     return out
 
 
@@ -283,154 +283,3 @@ def prefix(content: Path) -> str:
 
 MISSING = ("未找到 node_modules/decap-cms：网站不含内容编辑器 /admin/（先运行 npm ci，"
            "或 make site；指南页面不受影响）")
-
-
-# ------------------------------------------------------------------ `guides edit`
-
-SERVER = ROOT / "node_modules" / "decap-server" / "dist" / "index.js"
-API = "/api/v1"
-
-
-def _published_urls(content: Path, rel: str) -> list[str]:
-    """The published URLs a content file's record owns (its station or item pages)."""
-    from . import ledger
-
-    parts = Path(rel).parts
-    if len(parts) < 2 or not rel.endswith(".yaml"):
-        return []
-    code = Path(rel).stem
-    if parts[-2] == "items":
-        owned = lambda u: u == f"/items/{code}/" or u.endswith(f"/{code}/")
-    elif len(parts) >= 3 and parts[-3] == "stations":
-        owned = lambda u: u.startswith(f"/{code}/")
-    else:
-        return []
-    return [u for u in ledger.read(content) if owned(u)]
-
-
-class EditHooks:
-    """`guides edit`: the editor's backend (decap-server) behind the preview server's own
-    address, the local editor configuration, and the latest check result for the preview."""
-
-    def __init__(self, content: Path, api_port: int, district: model.District | None):
-        self.content, self.api_port, self.district = Path(content), api_port, district
-        self.status = {"version": 0, "ok": None, "problems": [], "summary": "正在生成……"}
-
-    def get(self, path: str, host: str):
-        if path == f"/{SITE_DIR}/config.yml" and self.district is not None:
-            # the backend behind this same address (no cross-origin request)
-            return "text/yaml; charset=utf-8", config_yaml(self.district, prefix=self.content.name,
-                                                           local=f"http://{host}{API}")
-        if path == "/__check":
-            return "application/json; charset=utf-8", json.dumps(self.status, ensure_ascii=False).encode()
-        return None
-
-    def post(self, path: str, body: bytes):
-        if path != API:
-            return None
-        try:
-            request = json.loads(body or b"{}")
-        except ValueError:
-            return 400, b'{"error": "bad request"}'
-        refused = self.refusal(request)
-        if refused:
-            print(f"已拒绝：{refused}", file=sys.stderr, flush=True)
-            return 422, json.dumps({"error": refused}, ensure_ascii=False).encode()
-        return self.forward(body)
-
-    def refusal(self, request: dict) -> str | None:
-        """A change that would break a printed URL: deleting or renaming a published record."""
-        params = request.get("params") or {}
-        action = request.get("action")
-        paths: list[str] = []
-        if action == "deleteFile":
-            paths = [params.get("path", "")]
-        elif action == "deleteFiles":
-            paths = list(params.get("paths", []))
-        elif action == "persistEntry":
-            files = params.get("dataFiles") or [params.get("entry") or {}]
-            paths = [f.get("path", "") for f in files if f.get("newPath") and f.get("newPath") != f.get("path")]
-        prefix = self.content.name + "/"
-        urls = [u for p in paths if p.startswith(prefix)
-                for u in _published_urls(self.content, p[len(prefix):])]
-        if not urls:
-            return None
-        from .ledger import lost_message
-
-        return "不能删除或改名：" + lost_message(urls)
-
-    def forward(self, body: bytes):
-        import http.client
-
-        conn = http.client.HTTPConnection("127.0.0.1", self.api_port, timeout=60)
-        try:
-            conn.request("POST", API, body, {"Content-Type": "application/json"})
-            answer = conn.getresponse()
-            return answer.status, answer.read()
-        finally:
-            conn.close()
-
-    def rebuilt(self, result) -> None:
-        import io
-
-        if result.catalogue is not None:
-            self.district = result.catalogue.district
-        text = io.StringIO()
-        result.problems.print(text)
-        errors = len(result.problems.errors)
-        self.status = {
-            "version": self.status["version"] + 1, "ok": result.ok,
-            "problems": text.getvalue().splitlines(),
-            "summary": (f"检查通过，页面已更新（{len(result.problems.warnings)} 个警告）" if result.ok else
-                        f"检查未通过：{errors} 个错误；预览仍显示上一次成功的版本"),
-        }
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def edit(content: Path, out: Path, config: Path, host: str = "127.0.0.1", port: int = 8000) -> int:
-    """decap-server (writes content/ directly) beside `guides serve`, behind one local address."""
-    import os
-    import shutil
-    import signal
-    import socket
-    import subprocess
-    import time
-
-    from .serve import serve
-    from .validate import read_catalogue
-
-    node = shutil.which("node") or shutil.which("nodejs")
-    if node is None or not SERVER.exists() or not bundle_files():
-        print("缺少内容编辑器：请先安装 Node.js 并在项目目录运行 npm ci（或 make site）", file=sys.stderr)
-        return 1
-    content = Path(content)
-    catalogue, _ = read_catalogue(content)
-    api_port = _free_port()
-    env = {**os.environ, "PORT": str(api_port), "BIND_HOST": "127.0.0.1", "MODE": "fs",
-           "GIT_REPO_DIRECTORY": str(content.resolve().parent), "LOG_LEVEL": "warn"}
-    proc = subprocess.Popen([node, str(SERVER)], env=env)
-    # a terminated `guides edit` stops its backend too
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", api_port), timeout=0.1).close()
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    print("内容编辑器后台（decap-server）未能启动", file=sys.stderr)
-                    return 1
-                time.sleep(0.05)
-        hooks = EditHooks(content, api_port, catalogue.district if catalogue else None)
-        print(f"内容编辑器：http://{host}:{port}/{SITE_DIR}/  （保存即写入 {content}/，页面自动更新）", flush=True)
-        return serve(content, out, config, host=host, port=port, hooks=hooks)
-    finally:
-        proc.terminate()
-        proc.wait()

@@ -6,9 +6,12 @@ from __future__ import annotations
 import functools
 import io
 import http.server
+import json
 import sys
 import threading
 import time
+from dataclasses import dataclass, field
+from email.message import Message
 from pathlib import Path
 
 from .build import build
@@ -33,17 +36,41 @@ class Reloader:
             return self.version
 
 
+@dataclass
+class Request:
+    """What a hook sees of a request: the body is read only after the hook allowed its size."""
+    method: str
+    path: str            # without the query string
+    query: str
+    headers: Message
+    body: bytes = b""
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes
+    content_type: str = "application/json; charset=utf-8"
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+
+# A request body larger than this is refused before it is read (`guides edit`'s API takes
+# one record at a time: the largest item file of the sample is ~10 KB).
+MAX_BODY = 2 * 1024 * 1024
+
+
 class Hooks:
-    """Extra routes for `guides edit` (generator/cms.py); `guides serve` has none."""
+    """Extra routes for `guides edit` (generator/edit.py); `guides serve` has none."""
 
-    def get(self, path: str, host: str) -> tuple[str, bytes] | None:  # (content type, body)
-        return None
-
-    def post(self, path: str, body: bytes) -> tuple[int, bytes] | None:  # (status, JSON body)
+    def handle(self, request: Request) -> Response | None:
         return None
 
     def rebuilt(self, result) -> None:
         pass
+
+
+def _json(status: int, message: str) -> Response:
+    return Response(status, json.dumps({"error": message}, ensure_ascii=False).encode())
 
 
 def _handler(root: Path, reloader: Reloader, hooks: Hooks):
@@ -54,25 +81,46 @@ def _handler(root: Path, reloader: Reloader, hooks: Hooks):
         def do_GET(self):
             if self.path == "/__events":
                 return self._events()
-            extra = hooks.get(self.path.split("?")[0], self.headers.get("Host", ""))
-            if extra is not None:
-                return self._send(200, *extra)
-            return super().do_GET()
+            if self._hook(b"") is None:
+                return super().do_GET()
+
+        def do_HEAD(self):
+            if self._hook(b"") is None:
+                return super().do_HEAD()
 
         def do_POST(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            answer = hooks.post(self.path, body)
-            if answer is None:
-                return self.send_error(404)
-            self._send(answer[0], "application/json; charset=utf-8", answer[1])
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                length = -1
+            if length < 0 or length > MAX_BODY:
+                self.close_connection = True  # the rest of a refused body is never read
+                return self._reply(_json(413, f"请求内容过大或长度不明（上限 {MAX_BODY // 1024 // 1024} MB）"))
+            if self._hook(None, length) is None:
+                self._reply(_json(404, "没有这个地址"))
 
-        def _send(self, status: int, kind: str, body: bytes):
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
+        def _hook(self, body: bytes | None, length: int = 0):
+            """Ask the hooks; the body is read only once they asked for it (None: POST)."""
+            path, _, query = self.path.partition("?")
+            request = Request(self.command, path, query, self.headers)
+            if body is None:
+                request.body = self.rfile.read(length)
+            answer = hooks.handle(request)
+            if answer is not None:
+                self._reply(answer)
+            return answer
+
+        def _reply(self, answer: Response):
+            self.send_response(answer.status)
+            self.send_header("Content-Type", answer.content_type)
+            self.send_header("Content-Length", str(len(answer.body)))
             self.send_header("Cache-Control", "no-store")
+            self.send_header("X-Content-Type-Options", "nosniff")
+            for name, value in answer.headers:
+                self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(body)
+            if self.command != "HEAD":
+                self.wfile.write(answer.body)
 
         def _events(self):
             self.send_response(200)
@@ -94,7 +142,7 @@ def _handler(root: Path, reloader: Reloader, hooks: Hooks):
 
         def send_head(self):
             path = Path(self.translate_path(self.path))
-            if not _inside(root, path):  # a symlink placed in the site is never followed
+            if not _short_enough(path) or not _inside(root, path):  # a symlink placed in the site is never followed
                 self.send_error(404)
                 return None
             if path.is_dir() and self.path.split("?")[0].endswith("/"):
@@ -129,6 +177,13 @@ def _handler(root: Path, reloader: Reloader, hooks: Hooks):
 
     root = Path(root).absolute()
     return functools.partial(Handler, directory=str(root))
+
+
+def _short_enough(path: Path) -> bool:
+    """No name longer than the file system allows (255 bytes): such a path is not found,
+    rather than an error from the file system."""
+    parts = [part.encode("utf-8", "surrogateescape") for part in path.parts]
+    return all(len(part) <= 255 for part in parts) and sum(len(p) + 1 for p in parts) < 4000
 
 
 def _inside(root: Path, path: Path) -> bool:
@@ -175,6 +230,13 @@ def _rebuild(content: Path, out: Path, config: Path, hooks: Hooks) -> bool:
     return result.ok
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    # a burst of connections (a page with many assets, several people) waits in the queue
+    # instead of being refused: the default backlog is 5
+    request_queue_size = 128
+
+
 def serve(content: Path, out: Path, config: Path, host: str = "127.0.0.1", port: int = 8000,
           interval: float = 0.5, hooks: Hooks | None = None) -> int:
     content, out, config = Path(content), Path(out), Path(config)
@@ -182,8 +244,7 @@ def serve(content: Path, out: Path, config: Path, host: str = "127.0.0.1", port:
     if not _rebuild(content, out, config, hooks) and not out.exists():
         return 1
     reloader = Reloader()
-    server = http.server.ThreadingHTTPServer((host, port), _handler(out, reloader, hooks))
-    server.daemon_threads = True
+    server = _Server((host, port), _handler(out, reloader, hooks))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(f"预览地址：http://{host}:{server.server_port}/  （修改内容后自动更新；Ctrl+C 退出）", flush=True)
     watched = [content, config, config.parent / "theme"]

@@ -157,20 +157,28 @@ def test_build_without_node_modules_still_publishes_the_guides(mini, tmp_path, m
 
 
 def test_deleting_or_renaming_a_published_record_is_refused(mini_site):
+    from generator.edit import Editor
+    from generator.editor_guard import Address, User
+    from generator.editor_store import Refused
+
     content = mini_site.parent / "content"   # built: its ledger lists the published URLs
-    hooks = cms.EditHooks(content, api_port=1, district=None)
+    editor = Editor(content, Address("127.0.0.1", 1), district=None)
+    session = editor.sessions.start(User("测试", "local"))
     station = f"content/{STATION_FILE.as_posix()}"
     for request in ({"action": "deleteFile", "params": {"path": station}},
                     {"action": "deleteFiles", "params": {"paths": ["content/items/LN-001.yaml"]}},
                     {"action": "persistEntry", "params": {"entry": {"path": station, "newPath": station.replace(
                         "200.yaml", "299.yaml"), "raw": "", "slug": STATION}}}):
-        status, body = hooks.post(cms.API, json.dumps(request).encode())
-        message = json.loads(body)["error"]
-        assert status == 422 and "这些已印在纸上的网址将会失效" in message and "retired.yaml" in message, message
+        with pytest.raises(Refused) as refused:
+            editor.api(session, request)
+        message = refused.value.message
+        assert refused.value.status == 422 and "这些已印在纸上的网址将会失效" in message and "retired.yaml" in message, message
     from generator.ledger import lost_message, read
     station_urls = [u for u in read(content) if u.startswith(f"/{STATION}/")]
     assert len(station_urls) == 4   # its home and its three guides
-    assert lost_message(station_urls) in hooks.refusal({"action": "deleteFile", "params": {"path": station}})
+    with pytest.raises(Refused) as refused:
+        editor.api(session, {"action": "deleteFile", "params": {"path": station}})
+    assert lost_message(station_urls) in refused.value.message
 
 
 # ------------------------------------------------------------------ the real editor, end to end
@@ -300,13 +308,17 @@ def test_edit_a_station_and_an_item_in_the_browser(browser, editor):
     assert "0533-4109999" in (editor.site / STATION / "index.html").read_text(encoding="utf-8")
     assert "居民身份证或社会保障卡" in (editor.site / STATION / ITEM / "index.html").read_text(encoding="utf-8")
     # deleting the station through the editor's backend is refused with the build's explanation
+    import http.cookiejar
     import urllib.error
     import urllib.request
-    request = urllib.request.Request(editor.url + "api/v1", method="POST", headers={"Content-Type": "application/json"},
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    token = json.loads(opener.open(editor.url + "session", timeout=30).read())["csrf"]
+    request = urllib.request.Request(editor.url + "api/v1", method="POST",
+                                     headers={"Content-Type": "application/json", "X-CSRF-Token": token},
                                      data=json.dumps({"action": "deleteFile", "params": {
                                          "path": f"content/{STATION_FILE.as_posix()}", "options": {"commitMessage": "x"}}}).encode())
     with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(request, timeout=30)
+        opener.open(request, timeout=30)
     assert refused.value.code == 422 and "retired.yaml" in json.loads(refused.value.read())["error"]
     assert station_file.exists()
     assert outside == [], outside          # no request left this machine

@@ -1,0 +1,36 @@
+"""A record's change field by field, as the change report shows it (字段 / 原来 / 现在):
+for a conflict (both versions), a draft under review and a record's history."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from . import model
+from .report import field_changes as _field_changes
+
+
+def record_model(rel: str):
+    """The model of a record from its path inside content/."""
+    if rel == "district.yaml":
+        return model.District
+    return model.Item if rel.startswith("items/") else model.Station
+
+
+def data_of(data: bytes | None) -> dict:
+    """The record's values, read with the guards of content/ files; {} if it cannot be read."""
+    if not data:
+        return {}
+    from .editor_store import parse
+    from .problems import Problems
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src = parse(data, "record", Problems(), Path(tmp))
+    return src.data if src is not None and isinstance(src.data, dict) else {}
+
+
+def field_changes(rel: str, old: bytes | None, new: bytes | None, *,
+                  old_label: str = "原来", new_label: str = "现在") -> dict:
+    """{"columns": [字段, old_label, new_label], "rows": [{field, old, new}]}"""
+    rows = _field_changes(record_model(rel), data_of(old), data_of(new))
+    return {"columns": ["字段", old_label, new_label],
+            "rows": [{"field": r["field"], "old": r["old"], "new": r["new"]} for r in rows]}

@@ -1,0 +1,216 @@
+"""The web editor's backend: Decap CMS's proxy API (the protocol of decap-server, which we
+no longer run) over the catalogue's records, and nothing else.
+
+Why our own instead of decap-server: decap-server accepts any path under the repository
+(a request could write `generator/*.py`, `.git/config` or delete `content/published.txt`),
+answers on its own port with no guard, and has no notion of who is asking. The protocol is a
+dozen small JSON actions; here every path is normalised first and must name a catalogue
+record (`district.yaml`, `items/<code>.yaml`, `stations/<town>/<village>.yaml`), a save is
+checked like `guides check` before it is written, and a save based on an older version than
+the file now on disk is refused as a conflict (nothing is silently overwritten).
+"""
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .files import atomic_write
+
+# a record's path inside content/ (the prefix `content/` is removed first)
+RECORD = re.compile(r"^(district\.yaml|items/[A-Za-z0-9-]{1,40}\.yaml|stations/\d{9}/\d{12}\.yaml)$")
+FOLDER = re.compile(r"^(items|stations/\d{9})$")
+
+
+class Refused(Exception):
+    """An answer other than success: HTTP status and a Chinese message for the person."""
+
+    def __init__(self, status: int, message: str, **extra):
+        super().__init__(message)
+        self.status, self.message, self.extra = status, message, extra
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()  # Decap's own entry id: sha256 of the file
+
+
+@dataclass
+class Store:
+    """The catalogue records under `content`, as Decap's proxy API reads and writes them.
+    `read_by` remembers, per session, the version of each record that session last read:
+    a save from a session that read an older version than the file now holds is a conflict."""
+
+    content: Path
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    read_by: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.content = Path(self.content)
+        self.prefix = self.content.name  # Decap names files from the repository root: content/...
+
+    # -------------------------------------------------------------- paths
+
+    def record(self, raw) -> str:
+        """The record's path inside content/ ('items/X.yaml'), whatever the spelling; 403 otherwise."""
+        rel = self._relative(raw)
+        if not RECORD.match(rel):
+            raise Refused(403, f"只能读写事项、服务站和区县设置的记录文件，不能访问“{_shown(raw)}”")
+        self._no_links(rel)
+        return rel
+
+    def folder(self, raw) -> str:
+        rel = self._relative(raw)
+        if not FOLDER.match(rel):
+            raise Refused(403, f"只能列出事项和服务站的文件夹，不能访问“{_shown(raw)}”")
+        self._no_links(rel)
+        return rel
+
+    def _relative(self, raw) -> str:
+        if not isinstance(raw, str) or not raw or "\x00" in raw or "\\" in raw or len(raw) > 300:
+            raise Refused(403, f"文件路径无效：“{_shown(raw)}”")
+        path = posixpath.normpath(raw)
+        if path.startswith("/"):
+            # an absolute path is accepted only if it names this content folder
+            real = str(self.content.resolve())
+            if path != real and not path.startswith(real + "/"):
+                raise Refused(403, f"不能访问内容目录以外的文件：“{_shown(raw)}”")
+            return path[len(real) + 1:]
+        if path == self.prefix or not path.startswith(self.prefix + "/"):
+            raise Refused(403, f"不能访问内容目录以外的文件：“{_shown(raw)}”")
+        return path[len(self.prefix) + 1:]
+
+    def _no_links(self, rel: str) -> None:
+        """No component may be a symbolic link: a link placed in content/ could point anywhere."""
+        current = self.content
+        for part in rel.split("/"):
+            current = current / part
+            if current.is_symlink():
+                raise Refused(403, f"“{self.prefix}/{rel}”是符号链接，编辑器不会读写它")
+
+    def path(self, rel: str) -> Path:
+        return self.content / rel
+
+    def name(self, rel: str) -> str:
+        return f"{self.prefix}/{rel}"
+
+    # -------------------------------------------------------------- reading
+
+    def read(self, rel: str, session: str) -> bytes | None:
+        try:
+            data = self.path(rel).read_bytes()
+        except FileNotFoundError:
+            return None
+        self.read_by[(session, rel)] = digest(data)
+        return data
+
+    def entry(self, rel: str, session: str, label=None) -> dict:
+        data = self.read(rel, session)
+        text = data.decode("utf-8", "replace") if data is not None else None
+        return {"data": text, "file": {"path": self.name(rel), "label": label,
+                                       "id": digest(data) if data is not None else None}}
+
+    def listing(self, folder: str) -> list[str]:
+        base = self.path(folder)
+        if not base.is_dir() or base.is_symlink():
+            return []
+        return sorted(f"{folder}/{p.name}" for p in base.iterdir()
+                      if p.is_file() and not p.is_symlink() and RECORD.match(f"{folder}/{p.name}"))
+
+    # -------------------------------------------------------------- writing
+
+    def base_of(self, rel: str, session: str) -> str | None:
+        return self.read_by.get((session, rel))
+
+    def conflict(self, rel: str, session: str, mine: bytes) -> None:
+        """Refuse a save based on an older version than the one on disk (someone else saved,
+        a workbook was imported, the file was edited by hand since this person read it)."""
+        path = self.path(rel)
+        if not path.exists():
+            return
+        now = path.read_bytes()
+        if now == mine:
+            return
+        seen = self.read_by.get((session, rel))
+        if seen is not None and seen != digest(now):
+            from .editor_diff import field_changes
+
+            raise Refused(409, f"“{self.name(rel)}”在你打开之后已被修改（别人保存、导入工作簿或直接改了文件）。"
+                               "为免覆盖别人的修改，这次保存没有写入：请刷新页面，看过最新内容后再改。",
+                          conflict=field_changes(rel, now, mine, old_label="现在的内容", new_label="你的修改"))
+
+    def write(self, rel: str, data: bytes, session: str) -> None:
+        path = self.path(rel)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, data)
+        self.read_by[(session, rel)] = digest(data)
+
+    def delete(self, rel: str) -> None:
+        self.path(rel).unlink(missing_ok=True)
+
+
+def _shown(raw) -> str:
+    text = raw if isinstance(raw, str) else repr(raw)
+    text = "".join(c if c.isprintable() else "�" for c in text)
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
+def media(raw) -> None:
+    """The forms have no upload fields: files other than records are never written."""
+    raise Refused(403, "编辑器不接收上传的文件（图片、附件）")
+
+
+def check_changes(content: Path, changes: dict[str, bytes | None]):
+    """The problems of the catalogue as it would be with `changes` (record path → new bytes, or
+    None for a deletion) applied, and those it has now: (new errors, all problems after).
+    Checked on a copy of the changed files only; nothing under content/ is touched."""
+    from .load import display, load
+    from .problems import Problems
+    from .validate import validate
+
+    before = Problems()
+    validate(load(content, before), before)
+    after = Problems()
+    raw = load(content, after)
+    after.clear()  # problems of the files being replaced are found again below
+    with tempfile.TemporaryDirectory() as tmp:
+        for rel, data in changes.items():
+            target = content / rel
+            shown = display(target)
+            for group in (raw.items, raw.stations):
+                group[:] = [s for s in group if Path(s.path) != Path(shown)]
+            if data is None:
+                continue
+            src = parse(data, shown, after, Path(tmp))
+            if src is None:
+                continue
+            if rel == "district.yaml":
+                raw.district = src
+            elif rel.startswith("items/"):
+                raw.items.append(src)
+            else:
+                raw.stations.append(src)
+    validate(raw, after)
+    old = {(p.path, p.field, p.message) for p in before.errors}
+    new = [p for p in after.errors if (p.path, p.field, p.message) not in old]
+    return new, after
+
+
+def parse(data: bytes, shown: str, problems, tmp: Path):
+    """A record sent by the editor, read with the same guards as a file of content/ (size,
+    aliases, depth, encoding); its problems name the record, not the copy."""
+    from .load import Source, read_yaml
+    from .problems import Problems
+
+    copy = tmp / f"record-{digest(data)[:16]}.yaml"
+    copy.write_bytes(data)
+    found = Problems()
+    src = read_yaml(copy, found)
+    for p in found:
+        problems.append(type(p)(shown, p.line, p.field, p.message, p.level))
+    if src is None:
+        return None
+    return Source(Path(shown), src.data, src.lines)
