@@ -38,7 +38,7 @@ system-packages:
 test-system-packages:
 	@$(MAKE) --no-print-directory system-packages PKGS="$(APT_PKGS) $(TEST_APT_PKGS)"
 
-# npm packages, exactly as package-lock.json locks them: the web editor (decap-cms, decap-server),
+# npm packages, exactly as package-lock.json locks them: the web editor (decap-cms),
 # axe-core (tests/test_a11y.py) and lighthouse (scripts/lighthouse.py). Node.js from Debian if missing.
 $(NPM_STAMP): package.json package-lock.json
 	@command -v npm >/dev/null 2>&1 || { \

@@ -293,12 +293,23 @@ def _render_all(renderer: Renderer, pages: list[Page], root: Path, jobs: int | N
     tasks = [("index", name, codes) for name, codes in indexes] + [("pages", c) for c in _chunks(pages, size)]
     progress = Progress(len(pages), "生成页面", stream=open(os.devnull, "w") if quiet or not pages else None)
     if jobs > 1 and len(pages) + 25 * len(indexes) > 100:
-        with mp.get_context("fork").Pool(jobs) as pool:
+        with mp.get_context("fork").Pool(jobs, initializer=quiet_worker) as pool:
             for n in pool.imap_unordered(_task, tasks):
                 progress.advance(n)
     else:
         for task in tasks:
             progress.advance(_task(task))
+
+
+def quiet_worker() -> None:
+    """A worker of a stopped build leaves quietly: Ctrl+C reaches the whole process group, but
+    only the main process decides (it stops the pool and says what happened); and a worker whose
+    main process was killed has no one to report to, so it prints no broken-pipe traceback.
+    A task's own error still reaches the main process with its result."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.stderr = open(os.devnull, "w")
 
 
 def _task(task: tuple) -> int:

@@ -235,8 +235,15 @@ _AFTER_OS_ERROR = {
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    config = getattr(args, "config", None)
+    if config is not None and not Path(config).is_file():
+        print(f"{config}: 找不到网站配置文件：请在项目目录中运行 guides（那里有 mkdocs.yml）", file=sys.stderr)
+        return 1
     try:
         return args.run(args)
+    except KeyboardInterrupt:  # Ctrl+C: one line, not a traceback
+        print(f"已中断。{_AFTER_OS_ERROR.get(args.command, '')}", file=sys.stderr)
+        return 130
     except OSError as e:  # e.g. disk full while writing: a message, not a traceback
         from .problems import os_message
 
