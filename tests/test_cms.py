@@ -1,5 +1,5 @@
 """The web editor at /admin/ (issue 11): Decap CMS, its configuration generated from the
-model, `guides edit` (decap-server behind the preview server), saves that keep the model
+model, `guides edit` (its own backend behind the preview server), saves that keep the model
 and the printed URLs whole. The end-to-end test drives the real editor in Debian chromium."""
 import json
 import queue
