@@ -165,3 +165,108 @@ def test_childcare_subsidy_states_the_national_figures(sample):
 def test_job_subsidy_points_to_the_recognition_it_depends_on(sample):
     cat, _ = sample
     assert any("就业困难人员认定" in c for c in cat.items["JY-003"].conditions)
+
+
+# ------------------------------------------------------------------ issue 24: the policy review's corrections
+
+JBTL = "《社会保险经办条例》（国务院令第765号"
+
+
+def bases(item) -> str:
+    return " ".join(f"{b.law} {b.article}" for b in item.legal_bases)
+
+
+def test_social_insurance_items_cite_the_2023_regulation_and_its_limits(sample):
+    cat, _ = sample
+    for code in ("YL-001", "YL-002", "YL-003", "YL-004", "YL-005", "YL-006", "YL-007",
+                 "YB-001", "YB-002", "YB-003", "YB-004", "YB-005", "JY-002"):
+        assert JBTL in bases(cat.items[code]), code
+    for code, days in (("YL-001", 10), ("YL-006", 10), ("YB-001", 10), ("YL-002", 20)):
+        it = cat.items[code]
+        assert (it.legal_limit_days, it.legal_limit_unit) == (days, "工作日"), code
+        assert "社会保险经办条例" in it.legal_limit_basis
+    # the resident's certification does not rest on a penalty clause
+    assert "第八十八条" not in bases(cat.items["YL-004"])
+
+
+def test_childcare_subsidy_is_applied_for_every_year_at_the_childs_town(sample):
+    cat, _ = sample
+    it = cat.items["WJ-005"]
+    text = " ".join([*it.conditions, *(s.detail for s in it.process), *(q.a for q in it.faq)])
+    assert "育儿补贴制度管理规范（试行）" in bases(it)
+    assert "按年申领" in text and "2026年1月5日" in text
+    assert "孩子户籍所在地" in text and "镇人民政府（街道办事处）" in text
+    assert any("申请人本人或孩子本人" in m.name for m in it.materials)
+    assert "每年都要申领" in text and "是否需要每年确认" not in text
+
+
+def test_honour_plaques_rest_on_the_2018_measures_and_the_county_with_the_armed_forces_department(sample):
+    cat, _ = sample
+    it = cat.items["TY-004"]
+    assert "国办发〔2018〕72号" in bases(it) and "第七章 褒扬激励" in bases(it)
+    assert "人武部" in it.department or "人民武装部" in it.department
+    assert "光荣牌悬挂工作实施办法》（退役军人事务部" not in bases(it)
+
+
+def test_the_military_pension_regulation_is_the_joint_order_788(sample):
+    cat, _ = sample
+    for code in ("TY-001", "TY-002", "TY-004", "TY-005"):
+        assert "国务院 中央军事委员会令第788号" in bases(cat.items[code]), code
+    for it in cat.items.values():
+        assert "国务院令第788号" not in bases(it), it.code
+
+
+def test_subsistence_allowance_does_not_demand_local_household_registration(sample):
+    cat, _ = sample
+    for code in ("JZ-001", "JZ-004"):
+        text = " ".join(cat.items[code].conditions)
+        assert "持有本地常住户口" not in text and "具有博山区户籍" not in text, code
+        assert "居住地" in text
+
+
+def test_anti_poverty_items_speak_of_after_the_transition_period_and_todays_bodies(sample):
+    cat, _ = sample
+    for code in ("HN-005", "HN-006"):
+        text = bases(cat.items[code]) + " ".join(cat.items[code].conditions)
+        assert "2026年中央一号文件" in text and "常态化防止返贫致贫机制" in text, code
+    text = bases(cat.items["HN-006"]) + " ".join(cat.items["HN-006"].conditions)
+    assert "国家金融监督管理总局" in text and "已于2025年底结束" in text
+    for it in cat.items.values():
+        blob = it.model_dump_json()
+        assert "（中国银保监会" not in blob and "国家乡村振兴局" not in blob.replace("原国家乡村振兴局", ""), it.code
+
+
+def test_residence_permit_names_the_police_branch_and_the_replacement_fee(sample):
+    cat, _ = sample
+    it = cat.items["ZM-003"]
+    assert it.department.startswith("淄博市公安局博山分局")
+    assert it.fees != "不收费" and "首次申领免费" in it.fees[0].amount and "换领、补领" in it.fees[0].name
+
+
+def test_elderly_card_is_issued_by_civil_affairs(sample):
+    cat, _ = sample
+    assert cat.items["LN-001"].department.startswith("博山区民政局")
+
+
+def test_transfers_that_are_nationwide_online_do_not_require_local_registration(sample):
+    cat, _ = sample
+    for code in ("CJ-004", "YL-007"):
+        it = cat.items[code]
+        text = " ".join(it.conditions)
+        assert it.online.available and "跨省通办" in text, code
+        assert "户籍在本区" not in text and "户籍迁入本区的，在本区申请转入" not in text, code
+
+
+def test_bill_items_say_the_station_takes_no_cash(sample):
+    cat, _ = sample
+    for code in ("JF-001", "JF-002", "JF-003", "JF-004"):
+        it = cat.items[code]
+        assert "不代收" in it.level and any("不代收现金" in c for c in it.conditions), code
+
+
+def test_every_item_carries_its_sources_and_the_date_it_was_checked(sample):
+    cat, problems = sample
+    for it in cat.items.values():
+        assert it.sources and it.reviewed is not None, it.code
+        assert all(s.checked <= it.reviewed for s in it.sources), it.code
+    assert not [p for p in problems.warnings if "核对" in p.message]
