@@ -22,7 +22,6 @@ import os
 import re
 import types
 import typing
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from .model import Item, Station, _inner_model
 from .problems import Problems, os_reason
 from .text import normalise_breaks
 from .workbook_cells import append
+from .workbook_read import MAX_ROWS, open_workbook  # noqa: F401 -- MAX_ROWS: the limit, named here too
 from .validate import Catalogue, read_catalogue, validate
 
 YES, NO = "是", "否"
@@ -40,8 +40,8 @@ ABOUT = "说明"
 OFFERS = "服务站可办事项"
 SCOPE_LABEL = "导出范围"
 DISTRICT_SCOPE = "全区"
-MAX_ROWS = 50_000  # a city of ~3,000 stations with their staff stays far below; a pasted dump does not
 MAX_WIDTH = 60
+MAX_SHOWN = 100  # errors printed by `guides import`; the rest are counted (a pasted dump gives thousands)
 ROOTS = ((Item, "事项", "items"), (Station, "服务站", "stations"))
 _NONE = type(None)
 
@@ -465,75 +465,6 @@ class _Reader:
         self.problems.append(CellProblem(f"{self.name}:{where}" if where else self.name, field, message))
 
 
-def _sniff(path: Path, reader: _Reader) -> bool:
-    """Is it an .xlsx at all? A clear word for the usual wrong files before openpyxl sees them."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(8)
-            size = os.fstat(f.fileno()).st_size
-    except FileNotFoundError:
-        reader.error("", "", "文件不存在")
-        return False
-    except OSError as e:
-        reader.error("", "", f"无法读取文件：{os_reason(e)}")
-        return False
-    if size == 0:
-        reader.error("", "", "文件为空")
-        return False
-    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        raw = path.read_bytes()
-        if "EncryptionInfo".encode("utf-16-le") in raw:
-            reader.error("", "", "工作簿设置了打开密码（已加密），无法读取：请在 Excel 中“文件→信息→保护工作簿→用密码进行加密”清除密码后另存，再导入")
-        else:
-            reader.error("", "", "这是旧版 Excel 97-2003 工作簿（.xls），不是 .xlsx：请在 Excel 或 WPS 中“另存为”Excel 工作簿（*.xlsx）后再导入")
-        return False
-    if not head.startswith(b"PK\x03\x04"):
-        text = path.read_bytes()[:4096]
-        looks = "文本文件（可能是 CSV 改了扩展名）" if b"," in text or b"\t" in text or b"\n" in text else "未知格式"
-        reader.error("", "", f"不是 Excel 工作簿（.xlsx）：文件内容是{looks}。请在 Excel 或 WPS 中打开后“另存为”Excel 工作簿（*.xlsx）")
-        return False
-    try:
-        with zipfile.ZipFile(path) as z:
-            names = set(z.namelist())
-    except zipfile.BadZipFile:
-        reader.error("", "", "文件已损坏（不是完整的 .xlsx 压缩包）：请重新保存或重新导出")
-        return False
-    if "xl/workbook.xml" not in names:
-        what = "Word 文档" if "word/document.xml" in names else "其他压缩包"
-        reader.error("", "", f"不是 Excel 工作簿（.xlsx）：看起来是{what}")
-        return False
-    return True
-
-
-def _open(path: Path, reader: _Reader):
-    from openpyxl import load_workbook
-
-    if not _sniff(path, reader):
-        return None
-    try:
-        quick = load_workbook(path, read_only=True)
-        try:
-            for ws in quick.worksheets:
-                rows = ws.max_row
-                if rows is None:  # no <dimension>: count, but never past the limit
-                    rows = 0
-                    for _ in ws.iter_rows(values_only=True):
-                        rows += 1
-                        if rows > MAX_ROWS:
-                            break
-                if rows > MAX_ROWS:
-                    reader.error(f"{ws.title}!1:{rows}", "", f"工作表有 {rows} 行，超过上限 {MAX_ROWS} 行：请删除多余的行"
-                                 "（可能误粘贴了其他数据，或整列填充到了表底）")
-        finally:
-            quick.close()
-        if reader.problems:
-            return None
-        return load_workbook(path, data_only=False)
-    except Exception as e:  # openpyxl raises many kinds for a damaged file; the administrator needs one sentence
-        reader.error("", "", f"无法读取工作簿（文件可能已损坏或不是 Excel 保存的 .xlsx）：{type(e).__name__}: {e}")
-        return None
-
-
 def _read_scope(wb, reader: _Reader) -> str | None:
     if ABOUT not in wb.sheetnames:
         return DISTRICT_SCOPE
@@ -863,7 +794,7 @@ _ASCII_LOC = re.compile(r" \([\w.\-]+\)$")
 def import_workbook(path: Path, content: Path) -> ImportResult:
     path, content = Path(path), Path(content)
     reader = _Reader(path)
-    wb = _open(path, reader)
+    wb = open_workbook(path, reader)
     if wb is None:
         return ImportResult(False, reader.problems)
     scope = _read_scope(wb, reader)
@@ -1192,8 +1123,11 @@ def run_import(path: Path, content: Path) -> int:
     except KeyboardInterrupt:
         raise
     if not result.ok:
-        for p in result.problems:
+        for p in result.problems[:MAX_SHOWN]:
             print(p, file=sys.stderr)
+        if len(result.problems) > MAX_SHOWN:
+            print(f"……另有 {len(result.problems) - MAX_SHOWN} 处错误未列出（先改正以上各处，再导入一次即可看到）",
+                  file=sys.stderr)
         print(f"导入未完成：{len(result.problems)} 个错误；内容文件未做任何改动", file=sys.stderr)
         return 1
     for p in result.written:
