@@ -270,3 +270,61 @@ def test_every_item_carries_its_sources_and_the_date_it_was_checked(sample):
         assert it.sources and it.reviewed is not None, it.code
         assert all(s.checked <= it.reviewed for s in it.sources), it.code
     assert not [p for p in problems.warnings if "核对" in p.message]
+
+
+# ------------------------------------------------------------------ issue 24: the missing services
+
+ISSUE24_ITEMS = {  # code: words a resident would look for (issue 24's list)
+    "MZ-004": "身后一件事", "WJ-007": "新生儿出生一件事", "YL-008": "退休一件事", "JY-006": "城乡公益性岗位",
+    "JZ-006": "受灾人员救助", "JZ-007": "公租房", "YB-006": "长期护理保险", "TY-006": "义务兵家庭优待金",
+    "YL-009": "个人权益记录", "YB-007": "零星报销", "CJ-006": "残疾人服务一件事", "CJ-007": "无障碍改造",
+    "TY-007": "困难退役军人帮扶", "LN-006": "适老化改造", "HN-008": "农村集体经济组织成员身份确认",
+    "HN-009": "雨露计划",
+}
+VILLAGE_ONLY = {"HN-008", "HN-009"}
+COMMUNITY_ONLY = {"JZ-007"}  # 公租房: urban housing, applied for at the community
+
+
+@pytest.mark.parametrize("code", sorted(ISSUE24_ITEMS))
+def test_issue24_item_is_complete_sourced_and_offered_where_it_belongs(sample, code):
+    cat, _ = sample
+    it = cat.items[code]
+    assert ISSUE24_ITEMS[code] in it.name
+    assert it.item_type and it.legal_bases and all(b.law and b.article for b in it.legal_bases)
+    assert it.level and it.department and len(it.conditions) >= 3 and len(it.process) >= 2 and it.phone
+    assert it.materials and all(m.source for m in it.materials)
+    assert it.fees and it.case_type and len(it.faq) >= 2 and len(it.aliases) >= 6
+    assert it.online.available is False or it.online.url
+    assert it.sources and it.reviewed.isoformat() == "2026-12-03"
+    # a figure the sample cannot confirm says whose rule decides
+    assert "为准" in " ".join([*it.conditions, it.proxy.note or "", *(q.a for q in it.faq)])
+    villages = [c for c, st in cat.stations.items() if st.kind == "村"]
+    communities = [c for c, st in cat.stations.items() if st.kind == "社区"]
+    in_villages = sum(code in cat.offers[c] for c in villages)
+    in_communities = sum(code in cat.offers[c] for c in communities)
+    if code in COMMUNITY_ONLY:
+        assert in_villages == 0 and in_communities >= len(communities) - 5
+    elif code in VILLAGE_ONLY:
+        assert in_communities == 0 and in_villages >= len(villages) - 20
+    else:
+        assert in_villages >= len(villages) - 20 and in_communities >= len(communities) - 5
+
+
+def test_at_least_fifteen_new_services_and_each_is_in_the_review_list(sample):
+    cat, _ = sample
+    assert len(ISSUE24_ITEMS) >= 15 and set(ISSUE24_ITEMS) <= set(cat.items)
+    review = (ROOT / "docs/CONTENT-REVIEW.md").read_text(encoding="utf-8")
+    for code in ISSUE24_ITEMS:
+        assert code in review, code
+
+
+def test_the_bundled_services_name_what_they_bundle(sample):
+    cat, _ = sample
+    text = lambda c: " ".join(cat.items[c].conditions)
+    assert "丧葬补助金" in text("MZ-004") and "抚恤金" in text("MZ-004") and "户口注销" in text("MZ-004")
+    assert "出生登记" in text("WJ-007") and "医保参保登记" in text("WJ-007")
+    assert "基本养老金申领" in text("YL-008") and "2030年1月1日" in text("YL-008")
+    # the retirement bundle carries the regulation's 20 working days, as YL-002 does
+    assert cat.items["YL-008"].legal_limit_days == 20
+    # printing one's own record is free, by law
+    assert cat.items["YL-009"].fees == "不收费" and "第七十四条" in bases(cat.items["YL-009"])
