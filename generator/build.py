@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
-from . import cms, ledger, opendata, publish, report, reprint, search, standard
+from . import cms, ledger, opendata, publish, pwa, report, reprint, search, standard
 from .engine import Engine
 from .plan import Fingerprints, Page, plan, stamps
 from .publish import STATE
@@ -231,6 +231,7 @@ def _build(content: Path, out: Path, *, config_file: Path, stations: list[str] |
         written += _write_if_changed(renderer, district, staging, published=out if from_spare else None,
                                      digests=district_digests, base=(base or {}).get("district", {}))
         _write_notfound(staging, renderer)
+        _write_root_files(staging, pwa.files(renderer))  # manifest, service worker, offline page
         if base and not stations:
             _remove_unplanned(staging, base, pages)
         opendata.write(catalogue, staging, _JOURNAL, write_file)  # data/: open data, only changed files
@@ -376,6 +377,14 @@ def _write_notfound(root: Path, renderer: Renderer) -> None:
     if before != data:
         write_file(root / "404.html", data, fresh=before is None)
         _JOURNAL["written"].append("404.html")
+
+
+def _write_root_files(root: Path, files: dict[str, bytes]) -> None:
+    for name, data in files.items():
+        before = _read(root / name)
+        if before != data:
+            write_file(root / name, data, fresh=before is None)
+            _JOURNAL["written"].append(name)
 
 
 def _remove_unplanned(root: Path, previous: dict, pages: list[Page]) -> None:

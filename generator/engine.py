@@ -48,7 +48,9 @@ KINDS = {
     "standard": "_admin/standard/",
     "print": f"{_STATION}/print/",
     "notfound": "404/",  # 404.html: served at any depth, so its links are then made root-absolute
+    "offline": "offline/",  # the service worker's answer for any page not kept: root-absolute links too
 }
+_ANY_DEPTH = ("notfound", "offline")
 OWN_ASSETS = "assets/guides/"
 
 # Material marks its two hidden checkboxes autocomplete="off", which HTML allows on text-like
@@ -153,7 +155,7 @@ class Engine:
         context = get_context(Navigation([], []), Files([]), config, page)
         html = self.env.get_template("guides.html").render(context)
         html = _CHECKBOX_AUTOCOMPLETE.sub(r"\1", html)
-        if kind == "notfound":
+        if kind in _ANY_DEPTH:
             # served for any unknown path at any depth: every link from the site root; no canonical
             html = _CANONICAL.sub("", html)
             html = _RELATIVE.sub(lambda m: f'{m[1]}="{_from_root(path, m[2])}"', html)

@@ -213,6 +213,14 @@ class Renderer:
         return self._shell(Page("notfound", ""), site_name=f"{d.name}便民服务", title="页面不存在",
                            description="页面不存在", content=content, head='<meta name="robots" content="noindex">')
 
+    def render_offline(self) -> str:
+        """The service worker's answer, without a network, for a page not kept on the phone
+        (generator/pwa.py); its links are from the site root (served at any depth)."""
+        d = self.cat.district
+        content = self.env.get_template("offline.html").render()
+        return self._shell(Page("offline", ""), site_name=f"{d.name}便民服务", title="没有网络",
+                           description="没有网络", content=content, head='<meta name="robots" content="noindex">')
+
     def _qr(self, page: Page) -> str:
         return qr.svg(self.site_url + "/" + page.path)
 

@@ -99,7 +99,7 @@ def assets_are_content_hashed_and_immutable(site: Path, url: str, browser) -> No
     """12.15: our assets have content-hashed names, every page names existing ones, and
     netlify.toml caches them as immutable."""
     names = {p.name for p in (site / "assets/guides").iterdir()}
-    assert names and all(re.fullmatch(r"[a-z.]+\.[0-9a-f]{8}\.(css|js|svg)", n) for n in names), names
+    assert names and all(re.fullmatch(r"[a-z0-9.-]+\.[0-9a-f]{8}\.(css|js|svg|png)", n) for n in names), names
     used = set()
     for p in site.rglob("*.html"):
         used |= set(re.findall(r'(?:href|src|data-lunr)="[^"]*assets/guides/([^"]+)"', p.read_text(encoding="utf-8")))

@@ -80,29 +80,27 @@ def check(page, url, label):
 
 
 @pytest.mark.parametrize("scale", [200, 300])
-def test_raised_browser_font_keeps_every_page_within_the_screen(long_site, tmp_path, scale):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        ctx = p.chromium.launch_persistent_context(
-            profile(tmp_path, 16 * scale // 100), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
-            viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, locale="zh-CN")
-        page = ctx.new_page()
-        page.goto(long_site.url)
-        # the raised preference is in force: Material's root size is 125 % of the browser's default
-        assert page.evaluate("getComputedStyle(document.documentElement).fontSize") == f"{20 * scale // 100}px"
-        for width in (320, 360):
-            page.set_viewport_size({"width": width, "height": 740})
-            for elder in ("0", "1"):
-                for path in PAGES:
-                    m = check(page, f"{long_site.url}{path}?elder={elder}", f"{scale}% {width}px elder={elder}")
-                    # readable: the header's name is at least the size of ordinary text at 100 %
-                    assert m["nameFont"] >= 18, (path, m["nameFont"])
-        # the body text keeps the size the resident asked for (only the header is capped)
-        page.goto(f"{long_site.url}370304001200/LN-001/?elder=0")
-        body = page.evaluate("parseFloat(getComputedStyle(document.querySelector('#limits dd')).fontSize)")
-        assert body >= 0.85 * 20 * scale / 100 - 0.5, body
-        ctx.close()
+def test_raised_browser_font_keeps_every_page_within_the_screen(long_site, browser, tmp_path, scale):
+    # a second chromium with its own profile (the raised font), from the session's Playwright
+    ctx = browser.browser_type.launch_persistent_context(
+        profile(tmp_path, 16 * scale // 100), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
+        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, locale="zh-CN")
+    page = ctx.new_page()
+    page.goto(long_site.url)
+    # the raised preference is in force: Material's root size is 125 % of the browser's default
+    assert page.evaluate("getComputedStyle(document.documentElement).fontSize") == f"{20 * scale // 100}px"
+    for width in (320, 360):
+        page.set_viewport_size({"width": width, "height": 740})
+        for elder in ("0", "1"):
+            for path in PAGES:
+                m = check(page, f"{long_site.url}{path}?elder={elder}", f"{scale}% {width}px elder={elder}")
+                # readable: the header's name is at least the size of ordinary text at 100 %
+                assert m["nameFont"] >= 18, (path, m["nameFont"])
+    # the body text keeps the size the resident asked for (only the header is capped)
+    page.goto(f"{long_site.url}370304001200/LN-001/?elder=0")
+    body = page.evaluate("parseFloat(getComputedStyle(document.querySelector('#limits dd')).fontSize)")
+    assert body >= 0.85 * 20 * scale / 100 - 0.5, body
+    ctx.close()
 
 
 def test_zoom_200_percent_keeps_every_page_within_the_screen(long_site, browser):

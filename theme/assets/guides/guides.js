@@ -207,6 +207,72 @@
     pick();
   }
 
+  /* Offline (issue 23.2): the service worker at the site root (sw.js, generator/pwa.py) keeps the
+     pages read; 保存本站指南 keeps a whole station at once, in the worker's page cache; the
+     offline page lists what is kept. The site root is where this script's folder hangs. */
+  var PAGES = "guides-pages";
+  var script = document.currentScript && document.currentScript.src;
+  var siteRoot = script ? script.replace(/assets\/guides\/[^\/]*$/, "") : null;
+  var canKeep = !!(siteRoot && "serviceWorker" in navigator && window.caches && /^https?:/.test(location.protocol));
+
+  function clean(u) { var x = new URL(u, location.href); x.search = ""; x.hash = ""; return x.href; }
+
+  function setupSave(btn) {
+    var status = document.getElementById("g-save-status");
+    btn.hidden = false;
+    btn.addEventListener("click", function () {
+      var urls = [clean(location.href)];
+      document.querySelectorAll(btn.dataset.links).forEach(function (a) { urls.push(clean(a.href)); });
+      ["index", "lunr"].forEach(function (k) { if (btn.dataset[k]) urls.push(new URL(btn.dataset[k], location.href).href); });
+      var done = 0, failed = 0, guides = urls.length - 1 - (btn.dataset.index ? 1 : 0) - (btn.dataset.lunr ? 1 : 0);
+      btn.disabled = true;
+      status.textContent = "正在保存……";
+      caches.open(PAGES).then(function (cache) {
+        return Promise.all(urls.map(function (u) {
+          return fetch(u, { cache: "no-cache" }).then(function (r) {
+            if (!r.ok) throw new Error(r.status);
+            return cache.put(u, r);
+          }).then(function () { done++; }, function () { failed++; });
+        }));
+      }).then(function () {
+        btn.disabled = false;
+        status.textContent = failed ? "有 " + failed + " 个页面没有保存成功，请连上网络后再点一次。"
+          : "已保存本站首页和 " + guides + " 个办事指南。没有网络时也能打开。";
+      });
+    });
+  }
+
+  function setupSaved(list) {
+    var none = document.getElementById("g-saved-none");
+    caches.open(PAGES).then(function (cache) { return cache.keys(); }).then(function (keys) {
+      return Promise.all(keys.filter(function (r) { return r.url.slice(-1) === "/"; }).map(function (r) {
+        return caches.match(r).then(function (res) { return res.text(); }).then(function (html) {
+          var t = /<title>([^<]*)<\/title>/.exec(html), d = document.createElement("textarea");
+          d.innerHTML = t ? t[1] : r.url;   /* the title as text (entities decoded, no markup) */
+          return { url: r.url, title: d.value };
+        });
+      }));
+    }).then(function (pages) {
+      pages.sort(function (a, b) { return a.url < b.url ? -1 : 1; }).forEach(function (p) {
+        var li = document.createElement("li"), a = document.createElement("a");
+        a.href = p.url; a.textContent = p.title; li.appendChild(a); list.appendChild(li);
+      });
+      if (pages.length && none) none.textContent = "下面这些页面已保存在这部手机上：";
+    });
+  }
+
+  if (canKeep) {
+    navigator.serviceWorker.register(siteRoot + "sw.js", { updateViaCache: "none" }).then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function (reg) {   /* the first visit: this page came before the worker, keep it too */
+      if (!navigator.serviceWorker.controller && reg.active) reg.active.postMessage({ keep: location.href });
+    }).catch(function () {});
+    var save = document.getElementById("g-save");
+    if (save) setupSave(save);
+    var saved = document.getElementById("g-saved");
+    if (saved) setupSaved(saved);
+  }
+
   document.querySelectorAll("form.g-search[data-index]").forEach(setupSearch);
   document.querySelectorAll("input[data-filter]").forEach(setupFinder);
   setupToday();
