@@ -168,6 +168,21 @@ def face_css(face_url: str) -> str:
     return f'@font-face {{ font-family: "Guides Print"; src: url("{face_url}") format("truetype"); font-weight: 100 900; }}'
 
 
+TEST_PRINT = "试印 · 不得张贴"
+
+
+def test_print_mark() -> tuple[str, str]:
+    """A test print's mark on every page (CSS, HTML): a fixed element repeats on each printed page
+    (the poster has no margins for a margin box), a large grey 试印 across the sheet and the words
+    at its top, so no test sheet can pass for the real one on a board."""
+    css = (".p-test-print { position: fixed; inset: 0; z-index: 1000; pointer-events: none; }"
+           ".p-test-print b { position: absolute; top: 38%; left: 0; right: 0; text-align: center; font-size: 110pt;"
+           " color: rgba(0,0,0,.13); transform: rotate(-30deg); font-weight: 700; }"
+           ".p-test-print i { position: absolute; top: 0; right: 0; text-align: right; font-style: normal;"
+           " font-size: 9pt; font-weight: 700; color: #000; }")
+    return css, f'<div class="p-test-print" aria-hidden="true"><b>试印</b><i>{TEST_PRINT}</i></div>'
+
+
 def document_css(sections: list[Section]) -> str:
     """A named page per section: its footer in the page's margin boxes, and its own page count
     (a counter of that named page: `第 2 页` is the section's second sheet).
@@ -354,7 +369,7 @@ class StationPrinter:
     """What a station's printed matter holds (no browser needed), and printing it."""
 
     def __init__(self, cat: Catalogue, site: Path, out: Path | None, *, config_file: Path = Path("mkdocs.yml"),
-                 face: printfont.PrintFace | None = None):
+                 face: printfont.PrintFace | None = None, test_print: bool = False):
         from .engine import Engine
         from .render import Renderer
 
@@ -366,6 +381,7 @@ class StationPrinter:
         self.renderer = Renderer(cat, self.engine, {})  # for its templates and station view data
         self._browser: Browser | None = None
         self._fronts: dict[str, Front] = {}
+        self.test_print = test_print  # every page marked 试印 (test_print_mark)
         # None: the system font (print.css's local() face), e.g. when WenQuanYi is not installed
         self.face = face if face is not None else (printfont.PrintFace.for_content(cat.root) if cat.root else None)
 
@@ -477,6 +493,7 @@ class StationPrinter:
             h.update(f.name.encode() + b"\0" + f.read_bytes())
         f = self.front(code)
         h.update(f"{f.stamp}\0{f.poster_stamp}".encode())
+        h.update(b"test print" if self.test_print else b"")  # a real print never passes for a test print
         return h.hexdigest()
 
     def document(self, code: str, title: str, sections: list[Section]) -> Document:
@@ -484,12 +501,16 @@ class StationPrinter:
         and the print face covering every character they show (footers included)."""
         st = self.cat.stations[code]
         body = document_body(sections)
+        mark_css = ""
+        if self.test_print:
+            mark_css, mark = test_print_mark()
+            body = mark + body
         face = None
         if self.face is not None:
             digest, data = self.face.for_text(body + title + "".join(s.footer or "" for s in sections))
             face = (f"{self.site_url}/_print/face-{digest}.ttf", data)
         head = (f'<style id="p-face">{face_css(face[0])}</style>' if face else "") + \
-            f'<style id="p-doc">{document_css(sections)}</style>'
+            f'<style id="p-doc">{document_css(sections)}{mark_css}</style>'
         html_ = self.engine.shell("print").fill(station=code, site_name=st.name, title=title,
                                                 description=f"{st.name} {title}", content=body, head=head)
         return Document(f"{self.site_url}/{code}/print/", html_, face, shell=face[0] if face else "")
@@ -509,7 +530,7 @@ class StationPrinter:
         return {
             "station": code, "name": self.cat.stations[code].name, "stamp": front.stamp, "key": key,
             "pages": pages, "front": front.stamp, "poster": front.poster_stamp,
-            "printed": dt.datetime.now().isoformat(timespec="seconds"),
+            "printed": dt.datetime.now().isoformat(timespec="seconds"), "test_print": self.test_print,
             "files": printed_files(code),
             "sections": [_section_record(s) for s in sections],
         }
@@ -624,9 +645,10 @@ def delivery_order(cat: Catalogue, pending: dict[str, list]) -> dict[str, dict[s
 _WORKER: dict = {}
 
 
-def _worker_init(content: str, site: str, out: str | None, config_file: str) -> None:
+def _worker_init(content: str, site: str, out: str | None, config_file: str, test_print: bool = False) -> None:
     cat, _ = read_catalogue(Path(content))
-    _WORKER["printer"] = StationPrinter(cat, Path(site), Path(out) if out else None, config_file=Path(config_file))
+    _WORKER["printer"] = StationPrinter(cat, Path(site), Path(out) if out else None, config_file=Path(config_file),
+                                        test_print=test_print)
     mp.util.Finalize(None, _WORKER["printer"].close, exitpriority=10)  # runs when the pool closes
 
 
@@ -645,8 +667,9 @@ class Marks:
     what it printed; a killed one leaves at most the last few seconds' stations queued, so they
     are printed again, never forgotten."""
 
-    def __init__(self, content: Path, every: float = 10.0):
+    def __init__(self, content: Path, every: float = 10.0, keep: bool = False):
         self.content = content
+        self.keep = keep  # a test print: nothing leaves the queue
         self.every = every
         self.waiting: dict[str, list[reprint.Sheet]] = {}
         self.last = time.monotonic()
@@ -658,7 +681,8 @@ class Marks:
 
     def flush(self) -> None:
         self.last = time.monotonic()
-        if not self.waiting:
+        if not self.waiting or self.keep:
+            self.waiting = {}
             return
         with reprint.editing(self.content) as queue:
             for code, sheets in self.waiting.items():
@@ -675,6 +699,7 @@ class Result:
     changed: bool = False  # --changed: `reprint` holds one entry per town's pack
     reprint: list[dict] = field(default_factory=list)
     reprint_dir: Path | None = None
+    test_print: bool = False  # every page marked 试印; the reprint queue left as it was
 
 
 def print_stations(content: Path, site: Path, codes: list[str] | None, *, out: Path | None = None,
@@ -734,7 +759,7 @@ def print_stations(content: Path, site: Path, codes: list[str] | None, *, out: P
         unit = {}
     progress = Progress(total, "打印", stream=open(os.devnull, "w") if quiet else None)
     results: list = []
-    marks = Marks(content)
+    marks = Marks(content, keep=test_print)  # a test print leaves the reprint queue as it was
 
     def done(r) -> None:
         """A station (or a town's stations) printed: its sheets leave the queue (see Marks)."""
@@ -750,7 +775,7 @@ def print_stations(content: Path, site: Path, codes: list[str] | None, *, out: P
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(jobs_) or 1))
     try:
         if jobs == 1 or len(jobs_) <= 1:
-            printer = StationPrinter(cat, site, out, config_file=config_file)
+            printer = StationPrinter(cat, site, out, config_file=config_file, test_print=test_print)
             try:
                 for job in jobs_:
                     _WORKER["printer"] = printer
@@ -761,7 +786,8 @@ def print_stations(content: Path, site: Path, codes: list[str] | None, *, out: P
         else:
             ctx = mp.get_context("spawn")  # each worker starts its own browser, and keeps it
             with ctx.Pool(jobs, initializer=_worker_init,
-                          initargs=(str(content), str(site), str(out) if out else None, str(config_file))) as pool:
+                          initargs=(str(content), str(site), str(out) if out else None, str(config_file),
+                                    test_print)) as pool:
                 for r in pool.imap_unordered(_worker_run, jobs_):
                     done(r)
                 pool.close()
@@ -774,10 +800,10 @@ def print_stations(content: Path, site: Path, codes: list[str] | None, *, out: P
         if packs:
             _write_atomic(dest / "manifest.json", json.dumps({"printed": when, "towns": packs},
                                                              ensure_ascii=False, indent=1).encode("utf-8"))
-        return Result(True, problems, [], built, True, packs, dest if packs else None)
+        return Result(True, problems, [], built, True, packs, dest if packs else None, test_print)
     order = {c: i for i, c in enumerate(codes)}
     results.sort(key=lambda r: order[r.code])
-    return Result(True, problems, results, built)
+    return Result(True, problems, results, built, test_print=test_print)
 
 
 def summary(result: Result, site: Path, out: Path | None, stream=None) -> None:
@@ -794,7 +820,8 @@ def summary(result: Result, site: Path, out: Path | None, stream=None) -> None:
         else:
             n = sum(len(p["stations"]) for p in result.reprint)
             print(f"重印材料已生成：{len(result.reprint)} 个街道（镇），{n} 个服务站；"
-                  f"每个服务站前有一页更换说明。已从重印队列中移除（下次发布时记入发布记录）", file=stream)
+                  f"每个服务站前有一页更换说明。" + ("这是试印（每页印有“试印”），重印队列未改动"
+                  if result.test_print else "已从重印队列中移除（下次发布时记入发布记录）"), file=stream)
         return
     printed = [r for r in result.reports if r.printed]
     skipped = [r for r in result.reports if not r.printed]

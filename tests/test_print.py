@@ -577,10 +577,14 @@ def test_reprint_sections_say_what_to_replace_and_what_to_take_down(printer):
 # ------------------------------------------------------------------------ reprint pack
 
 
+REAL_URL = "https://guides.mini.gov.cn"  # not a reserved address: a real print, which empties the queue
+
+
 def test_changed_prints_exactly_the_queued_sheets_and_empties_the_queue(tmp_path):
     content, site = tmp_path / "content", tmp_path / "site"
     shutil.copytree(MINI, content)
-    r = guides("print", "--all", "--content", content, "--site", site, "--test-print")  # builds, prints all
+    edit(content / "district.yaml", SITE_URL, REAL_URL)
+    r = guides("print", "--all", "--content", content, "--site", site)  # builds, prints all
     assert r.returncode == 0, r.stderr
     assert len(reprint.ReprintQueue.load(content)) == 0, "printed packs leave the queue"
 
@@ -591,7 +595,7 @@ def test_changed_prints_exactly_the_queued_sheets_and_empties_the_queue(tmp_path
     assert {c: [(s.kind, s.item) for s in sheets] for c, sheets in queued.items()} == {
         STATION: [("guide", "JF-001")], COMMUNITY: [("guide", "JF-001")]}
 
-    r = guides("print", "--changed", "--content", content, "--site", site, "--test-print")
+    r = guides("print", "--changed", "--content", content, "--site", site)
     assert r.returncode == 0, r.stderr
     [run] = list((tmp_path / "print" / "reprint").iterdir())
     m = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
@@ -607,10 +611,39 @@ def test_changed_prints_exactly_the_queued_sheets_and_empties_the_queue(tmp_path
         assert "由服务站工作人员协助" in squash(pdftotext(pdf, guide["first_page"]))
         images = render(pdf)
         codes = [c.text for n in range(guide["first_page"], guide["last_page"] + 1) for c in decode(images[n - 1])]
-        assert codes == [f"{SITE_URL}/{code}/JF-001/"]
+        assert codes == [f"{REAL_URL}/{code}/JF-001/"]
     assert len(reprint.ReprintQueue.load(content)) == 0, "printed sheets leave the queue"
-    r = guides("print", "--changed", "--content", content, "--site", site, "--test-print")
+    r = guides("print", "--changed", "--content", content, "--site", site)
     assert r.returncode == 0 and "没有待打印" in r.stdout, r.stdout
+
+
+def test_a_test_print_is_marked_on_every_page_and_leaves_the_queue_as_it_was(tmp_path):
+    content, site = tmp_path / "content", tmp_path / "site"
+    shutil.copytree(MINI, content)
+    assert guides("build", "--content", content, "--out", site).returncode == 0
+    queue = (content / "reprint.yaml").read_bytes()
+    r = guides("print", COMMUNITY, "--content", content, "--site", site, "--test-print", "--jobs", "1")
+    assert r.returncode == 0, r.stderr
+    assert (content / "reprint.yaml").read_bytes() == queue, "a test print is not the real print"
+    pack = tmp_path / "print" / COMMUNITY
+    for pdf in (pack / f"{COMMUNITY}-board-pack.pdf", pack / f"{COMMUNITY}-poster.pdf"):
+        pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", pdf], capture_output=True,
+                                                                   text=True).stdout).group(1))
+        for n in range(1, pages + 1):
+            assert "试印" in pdftotext(pdf, n), f"{pdf.name} page {n} has no 试印 mark"
+    r = guides("print", "--changed", "--content", content, "--site", site, "--test-print")
+    assert r.returncode == 0 and "重印队列未改动" in r.stdout, r.stdout
+    [run] = list((tmp_path / "print" / "reprint").iterdir())
+    assert "试印" in pdftotext(next(run.glob("*.pdf")), 1)
+    assert (content / "reprint.yaml").read_bytes() == queue
+
+    # the real print afterwards is printed again, unmarked (a test print is never "current")
+    edit(content / "district.yaml", SITE_URL, REAL_URL)
+    assert guides("build", "--content", content, "--out", site).returncode == 0
+    r = guides("print", COMMUNITY, "--content", content, "--site", site, "--jobs", "1")
+    assert r.returncode == 0, r.stderr
+    assert "试印" not in pdftotext(pack / f"{COMMUNITY}-board-pack.pdf", 1)
+    assert (content / "reprint.yaml").read_bytes() != queue, "the real print takes its sheets off the queue"
 
 
 # ------------------------------------------------------------------------ no build can lose printed matter
