@@ -10,7 +10,7 @@ from .validate import read_catalogue
 
 def _check(args) -> int:
     catalogue, problems = read_catalogue(args.content)
-    problems.print()
+    problems.print(all_warnings=args.warnings)
     errors, warnings = len(problems.errors), len(problems.warnings)
     if catalogue is None:
         print(f"检查未通过：{errors} 个错误，{warnings} 个警告", file=sys.stderr)
@@ -136,64 +136,109 @@ def _edit(args) -> int:
                 office=args.office, accounts=args.accounts)
 
 
+class _Formatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        return super().add_usage(usage, actions, groups, prefix="用法：" if prefix is None else prefix)
+
+
+# argparse's own words (its messages are English gettext strings): the ones a user can meet, in Chinese
+_ARGPARSE_ZH = [
+    (r"the following arguments are required: (.*)", r"缺少必须给出的参数：\1"),
+    (r"unrecognized arguments: (.*)", r"不认识的参数：\1"),
+    (r"argument (\S+): invalid choice: '?([^']*)'? \(choose from (.*)\)", r"没有“\2”这个命令（可用的命令：\3）"),
+    (r"argument (\S+): expected one argument", r"参数 \1 后面要写一个值"),
+    (r"argument (\S+): expected at least one argument", r"参数 \1 后面至少要写一个值"),
+    (r"argument (\S+): invalid int value: '(.*)'", r"参数 \1：“\2”不是整数"),
+    (r"argument (\S+): not allowed with argument (\S+)", r"参数 \1 和 \2 不能同时使用"),
+    (r"argument (\S+): ignored explicit argument '(.*)'", r"参数 \1 不需要值（多了“\2”）"),
+    (r"ambiguous option: (\S+) could match (.*)", r"参数 \1 不明确，可能是：\2"),
+]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse in Chinese: 用法、位置参数、选项, the -h help and the error messages."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _Formatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "位置参数"
+        self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="显示本帮助并退出")
+
+    def error(self, message: str):
+        import re
+
+        for pattern, zh in _ARGPARSE_ZH:
+            if re.fullmatch(pattern, message):
+                message = re.sub(pattern, zh, message).replace("', '", "、").replace("'", "")
+                break
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}：错误：{message}（加 -h 查看说明）\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="guides", description="村（社区）便民服务站办事指南发布工具")
-    sub = p.add_subparsers(dest="command", required=True)
+    p = _Parser(prog="guides", description="村（社区）便民服务站办事指南发布工具。"
+                "日常只需两步：guides publish 发布，guides print --changed 打印需要更换的公示材料。")
+    sub = p.add_subparsers(dest="command", required=True, title="命令", metavar="命令",
+                           help="以下任一命令；guides 命令 -h 查看该命令的说明")
 
     def content_arg(sp):
-        sp.add_argument("--content", type=Path, default=Path("content"), help="内容目录（默认 content/）")
+        sp.add_argument("--content", type=Path, default=Path("content"), metavar="目录",
+                        help="内容目录（默认 content/）")
 
     c = sub.add_parser("check", help="检查内容，报告全部错误")
     content_arg(c)
+    c.add_argument("--warnings", action="store_true", help="逐条列出全部警告（默认同类警告合并为一行）")
     c.set_defaults(run=_check)
 
     b = sub.add_parser("build", help="生成网站并发布到输出目录")
     content_arg(b)
-    b.add_argument("--out", type=Path, default=Path("site"), help="输出目录（默认 site/）")
+    b.add_argument("--out", type=Path, default=Path("site"), metavar="目录", help="输出目录（默认 site/）")
     b.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help=argparse.SUPPRESS)
-    b.add_argument("--station", action="append", metavar="CODE", help="只生成这个服务站（可重复）")
+    b.add_argument("--station", action="append", metavar="代码", help="只生成这个服务站（可重复）")
     b.add_argument("--clean", action="store_true", help="不用缓存，全部重新生成")
     b.set_defaults(run=_build)
 
     pb = sub.add_parser("publish", help="发布：检查、生成网站、保存发布记录（谁、何时、改了什么）并上线")
     content_arg(pb)
-    pb.add_argument("--out", type=Path, default=Path("site"), help="生成网站的目录（默认 site/）")
-    pb.add_argument("--author", help="发布人姓名（默认本机账户的姓名）")
-    pb.add_argument("--message", "-m", help="发布说明（写入发布记录）")
+    pb.add_argument("--out", type=Path, default=Path("site"), metavar="目录", help="生成网站的目录（默认 site/）")
+    pb.add_argument("--author", metavar="姓名", help="发布人姓名（默认本机账户的姓名）")
+    pb.add_argument("--message", "-m", metavar="说明", help="发布说明（写入发布记录）")
     where = pb.add_mutually_exclusive_group()
-    where.add_argument("--to", type=Path, metavar="DIR", help="发布到这个目录（本机或共享盘）")
-    where.add_argument("--target", metavar="NAME", help="发布到 deploy.yaml 中这个名称的发布目标")
+    where.add_argument("--to", type=Path, metavar="目录", help="发布到这个目录（本机或共享盘）")
+    where.add_argument("--target", metavar="名称", help="发布到 deploy.yaml 中这个名称的发布目标")
     pb.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help=argparse.SUPPRESS)
     pb.set_defaults(run=_publish)
 
     rs = sub.add_parser("restore", help="把一个文件恢复为上次发布时的版本（如被截断或误删的重印队列）")
-    rs.add_argument("file", type=Path, metavar="FILE", help="要恢复的文件，如 content/reprint.yaml")
+    rs.add_argument("file", type=Path, metavar="文件", help="要恢复的文件，如 content/reprint.yaml")
     rs.set_defaults(run=_restore)
 
     def preview_args(sp):  # serve and edit run the same local preview server
         content_arg(sp)
-        sp.add_argument("--out", type=Path, default=Path("site"), help="输出目录（默认 site/）")
+        sp.add_argument("--out", type=Path, default=Path("site"), metavar="目录", help="输出目录（默认 site/）")
         sp.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help=argparse.SUPPRESS)
-        sp.add_argument("--host", default="127.0.0.1")
-        sp.add_argument("--port", type=int, default=8000)
+        sp.add_argument("--host", default="127.0.0.1", metavar="地址", help="监听地址（默认 127.0.0.1，只有本机能访问）")
+        sp.add_argument("--port", type=int, default=8000, metavar="端口", help="端口（默认 8000）")
 
     s = sub.add_parser("serve", help="本地预览：内容修改后自动增量更新并刷新浏览器")
     preview_args(s)
     s.set_defaults(run=_serve)
 
     ex = sub.add_parser("export", aliases=["export-xlsx"], help="导出事项目录和服务站信息为 Excel 工作簿（.xlsx）")
-    ex.add_argument("file", type=Path, metavar="FILE.xlsx")
-    ex.add_argument("--town", metavar="CODE", help="只导出这个镇（街道）的服务站（9 位代码）")
+    ex.add_argument("file", type=Path, metavar="文件.xlsx", help="Excel 工作簿文件")
+    ex.add_argument("--town", metavar="代码", help="只导出这个镇（街道）的服务站（9 位代码）")
     content_arg(ex)
     ex.set_defaults(run=_export)
 
     im = sub.add_parser("import", aliases=["import-xlsx"], help="从 Excel 工作簿导入：检查通过后只改写有变化的记录")
-    im.add_argument("file", type=Path, metavar="FILE.xlsx")
+    im.add_argument("file", type=Path, metavar="文件.xlsx", help="Excel 工作簿文件")
     content_arg(im)
     im.set_defaults(run=_import)
 
     rp = sub.add_parser("report", help="标准化建设评估报告（各镇街、各服务站是否达标）导出为 Excel 工作簿")
-    rp.add_argument("file", type=Path, metavar="FILE.xlsx")
+    rp.add_argument("file", type=Path, metavar="文件.xlsx", help="Excel 工作簿文件")
     content_arg(rp)
     rp.set_defaults(run=_report)
 
@@ -205,19 +250,19 @@ def parser() -> argparse.ArgumentParser:
     e.set_defaults(run=_edit)
 
     pr = sub.add_parser("print", help="生成服务站公示材料 PDF、二维码海报和离线副本")
-    pr.add_argument("codes", nargs="*", metavar="CODE", help="服务站（村、社区）区划代码")
+    pr.add_argument("codes", nargs="*", metavar="代码", help="服务站（村、社区）区划代码")
     pr.add_argument("--all", action="store_true", help="全部服务站")
     content_arg(pr)
-    pr.add_argument("--site", type=Path, default=Path("site"), help="已生成的网站（默认 site/；没有则先生成）")
-    pr.add_argument("--out", type=Path, default=None, help="输出目录（默认网站旁边的 print/<代码>/）")
+    pr.add_argument("--site", type=Path, default=Path("site"), metavar="目录", help="已生成的网站（默认 site/；没有则先生成）")
+    pr.add_argument("--out", type=Path, default=None, metavar="目录", help="输出目录（默认网站旁边的 print/<代码>/）")
     pr.add_argument("--build", action="store_true", help="网站与内容不一致时先重新生成网站")
     pr.add_argument("--force", action="store_true", help="没有变化的服务站也重新生成")
     pr.add_argument("--changed", action="store_true",
                     help="只打印重印队列中的材料：按街道（镇）每个一份 PDF，每个服务站前附更换说明")
     pr.add_argument("--offline-only", action="store_true", help="只生成离线副本（zip）")
     pr.add_argument("--test-print", action="store_true",
-                    help="试印：允许示例网站地址（如 .example），印出的二维码不得张贴")
-    pr.add_argument("--jobs", type=int, default=None, help="同时打印的服务站数（默认 CPU 核数）")
+                    help="试印：每页印有“试印”，不改动重印队列；允许示例网站地址（如 .example），试印件不得张贴")
+    pr.add_argument("--jobs", type=int, default=None, metavar="数量", help="同时打印的服务站数（默认 CPU 核数）")
     pr.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help=argparse.SUPPRESS)
     pr.set_defaults(run=_print)
     return p

@@ -12,6 +12,7 @@ class Problem:
     field: str
     message: str
     level: str = "error"  # or "warning"
+    kind: str = ""  # what warnings of the same kind share (grouped into one line); "" : the field
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}: "
@@ -26,8 +27,8 @@ class Problems(list):
     def error(self, path, line: int, field: str, message: str) -> None:
         self.append(Problem(str(path), line, field, message, "error"))
 
-    def warning(self, path, line: int, field: str, message: str) -> None:
-        self.append(Problem(str(path), line, field, message, "warning"))
+    def warning(self, path, line: int, field: str, message: str, *, kind: str = "") -> None:
+        self.append(Problem(str(path), line, field, message, "warning", kind))
 
     @property
     def errors(self) -> list[Problem]:
@@ -37,19 +38,33 @@ class Problems(list):
     def warnings(self) -> list[Problem]:
         return [p for p in self if p.level == "warning"]
 
-    def print(self, stream=None, *, same_warning_shown: int = 3) -> None:
-        """Every error; warnings with the same message are shown a few times, then counted."""
+    def print(self, stream=None, *, all_warnings: bool = False) -> None:
+        """Warnings first, one line per kind with its count (`all_warnings`: every one), then every
+        error, last, under a heading, where the eye lands when the command ends."""
         stream = stream or sys.stderr
-        shown: dict[str, int] = {}
-        for p in sorted(set(self), key=lambda p: (p.level != "error", p.path, p.line, p.field)):
-            if p.level == "warning":
-                shown[p.message] = shown.get(p.message, 0) + 1
-                if shown[p.message] > same_warning_shown:
-                    continue
-            print(p, file=stream)
-        for message, count in shown.items():
-            if count > same_warning_shown:
-                print(f"……另有 {count - same_warning_shown} 处同样的警告：{message}", file=stream)
+        unique = sorted(set(self), key=lambda p: (p.path, p.line, p.field))
+        warnings = [p for p in unique if p.level == "warning"]
+        errors = [p for p in unique if p.level == "error"]
+        if all_warnings:
+            for p in warnings:
+                print(p, file=stream)
+        else:
+            groups: dict[str, list[Problem]] = {}
+            for p in warnings:
+                groups.setdefault(p.kind or p.field or p.message, []).append(p)
+            for kind, found in groups.items():
+                if len(found) == 1:
+                    print(found[0], file=stream)
+                else:
+                    first = found[0]
+                    what = f"{first.field}：{first.kind}" if first.kind and first.field else kind
+                    print(f"警告（{len(found)} 处）：{what}（如 {first.path}:{first.line}）", file=stream)
+            if any(len(v) > 1 for v in groups.values()):
+                print("（guides check --warnings 逐条列出全部警告）", file=stream)
+        if errors:
+            print(f"━━ {len(errors)} 个错误，须改正 ━━", file=stream)
+            for p in errors:
+                print(p, file=stream)
 
 
 class ContentError(Exception):

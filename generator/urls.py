@@ -115,7 +115,7 @@ def reserved_origin(url: str) -> str | None:
     if len(labels) < 2:
         return f"{host} 不是正式域名"
     if labels[-1] in RESERVED_TLDS:
-        return f"{host} 使用保留的示例域名后缀 .{labels[-1]}（RFC 2606/6761），只能用于测试"
+        return f"{host} 使用保留的示例域名后缀 .{labels[-1]}，只能用于测试"
     for d in RESERVED_DOMAINS:
         if host == d or host.endswith("." + d):
             return f"{host} 是示例域名（{d}），任何人都可能注册或控制它"

@@ -111,7 +111,7 @@ def _typed(model: type[BaseModel], src: Source, problems: Problems):
             msg = _message(err)
             if err["type"] == "literal_error" and "不收费" in str(err.get("ctx")):
                 msg = f"应写“不收费”，或列出每项收费（name、amount、basis），而不是“{err.get('input')}”"
-            field = label(model, loc) + (f" ({'.'.join(map(str, loc))})" if loc else "")
+            field = label(model, loc)  # the Chinese title only: the YAML key is not the clerk's word
             problems.error(src.path, src.line(loc), field, msg)
         return None
 
@@ -123,7 +123,7 @@ def _other_branch_speaks(err: dict) -> bool:
 
 
 def _field(model: type[BaseModel], *loc) -> str:
-    return f"{label(model, loc)} ({'.'.join(map(str, loc))})"
+    return label(model, loc)
 
 
 # ------------------------------------------------------------------- the rules
@@ -434,11 +434,12 @@ def _station_warnings(st: Station, src: Source, offered: list[Item], problems: P
     online, on_request = online_rate(offered)
     if on_request and online / on_request < ONLINE_TARGET:
         problems.warning(src.path, src.line(("items",)), _field(Station, "items"),
-                         f"依申请事项网上可办率 {online}/{on_request}（{online / on_request:.0%}）低于政策要求的 50%")
+                         f"依申请事项网上可办率 {online}/{on_request}（{online / on_request:.0%}）低于政策要求的 50%",
+                         kind="依申请事项网上可办率低于政策要求的 50%")
     gaps = checklist_gaps(st)
     if gaps:
         problems.warning(src.path, src.line(("checklist",)), _field(Station, "checklist"),
-                         f"“六有一能”未达标：{'、'.join(gaps)}")
+                         f"“六有一能”未达标：{'、'.join(gaps)}", kind="“六有一能”未达标")
 
 
 # A station note must not promise less than its item: "当场" for a 承诺件, or a batch delivery

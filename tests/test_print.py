@@ -32,7 +32,8 @@ from generator.validate import read_catalogue
 
 STATION = "370304001200"          # 安上村便民服务站: 3 guides, a local note, a partner point
 COMMUNITY = "370304002001"        # 税务街社区便民服务站: 2 guides
-SITE_URL = "https://guides.mini.example"
+SITE_URL = "https://guides.mini.gov.cn"  # the printed fixture is a real print: a test print is marked 试印 on every page
+TEST_URL = "https://guides.mini.example"  # the fixture content's reserved address: test prints only
 DPI = 100                         # a modest scan: a 2.5 cm code is ~98 px, 2.4 px per module
 MM_PER_INCH = 25.4
 
@@ -46,7 +47,8 @@ def printed(tmp_path_factory):
     work = tmp_path_factory.mktemp("print")
     content, site = work / "content", work / "site"
     shutil.copytree(MINI, content)
-    r = guides("print", STATION, COMMUNITY, "--content", content, "--site", site, "--jobs", "2", "--test-print")  # two browsers
+    edit(content / "district.yaml", TEST_URL, SITE_URL)
+    r = guides("print", STATION, COMMUNITY, "--content", content, "--site", site, "--jobs", "2")  # two browsers
     assert r.returncode == 0, r.stderr
     return {"content": content, "site": site, "stdout": r.stdout, "stderr": r.stderr}
 
@@ -577,13 +579,13 @@ def test_reprint_sections_say_what_to_replace_and_what_to_take_down(printer):
 # ------------------------------------------------------------------------ reprint pack
 
 
-REAL_URL = "https://guides.mini.gov.cn"  # not a reserved address: a real print, which empties the queue
+REAL_URL = SITE_URL  # not a reserved address: a real print, which empties the queue
 
 
 def test_changed_prints_exactly_the_queued_sheets_and_empties_the_queue(tmp_path):
     content, site = tmp_path / "content", tmp_path / "site"
     shutil.copytree(MINI, content)
-    edit(content / "district.yaml", SITE_URL, REAL_URL)
+    edit(content / "district.yaml", TEST_URL, REAL_URL)
     r = guides("print", "--all", "--content", content, "--site", site)  # builds, prints all
     assert r.returncode == 0, r.stderr
     assert len(reprint.ReprintQueue.load(content)) == 0, "printed packs leave the queue"
@@ -638,7 +640,7 @@ def test_a_test_print_is_marked_on_every_page_and_leaves_the_queue_as_it_was(tmp
     assert (content / "reprint.yaml").read_bytes() == queue
 
     # the real print afterwards is printed again, unmarked (a test print is never "current")
-    edit(content / "district.yaml", SITE_URL, REAL_URL)
+    edit(content / "district.yaml", TEST_URL, REAL_URL)
     assert guides("build", "--content", content, "--out", site).returncode == 0
     r = guides("print", COMMUNITY, "--content", content, "--site", site, "--jobs", "1")
     assert r.returncode == 0, r.stderr

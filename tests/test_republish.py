@@ -246,4 +246,4 @@ def test_retired_code_is_never_reused(published):
         "items:\n  - code: LN-001\n    name: 老年人优待证办理\n    date: 2026-12-01\n    reason: 测试\n", encoding="utf-8")
     r = guides("check", "--content", content)
     assert r.returncode == 1
-    assert f"{content / 'retired.yaml'}:2: 停用的事项[1].编码 (items.0.code)" in r.stderr and "永不复用" in r.stderr
+    assert f"{content / 'retired.yaml'}:2: 停用的事项[1].编码" in r.stderr and "永不复用" in r.stderr
