@@ -162,6 +162,110 @@ def assess(cat: Catalogue) -> Report:
     return Report(district, [t for t in towns.values() if t.stations], today.isoformat(), review)
 
 
+# ------------------------------------------------------------------------- causes
+
+
+@dataclass
+class Cause:
+    """One reason stations fall short, shared by `stations` of them, and what would fix it."""
+    criterion: str
+    stations: int  # stations failing this criterion
+    only: int  # of them, stations failing nothing else: fixing this alone brings them up to standard
+    finding: str  # what is wrong, in words
+    fix: str  # what would fix it
+    items: list[str] = field(default_factory=list)  # the item codes the fix names (网上可办率)
+
+
+def causes(cat: Catalogue, report: Report) -> list[Cause]:
+    """Why stations fall short, most stations first: shared causes (the district catalogue's
+    网上可办率) named once instead of 296 times, each with the change that would fix it."""
+    below = [s for s in report.district.stations if s.below]
+    out = []
+    for criterion in CRITERIA:
+        failing = [s for s in below if criterion in s.failures]
+        if not failing:
+            continue
+        only = sum(1 for s in failing if s.failures == [criterion])
+        finding, fix, items = _CAUSES[criterion](cat, failing)
+        out.append(Cause(criterion, len(failing), only, finding, fix, items))
+    return sorted(out, key=lambda c: (-c.stations, CRITERIA.index(c.criterion)))
+
+
+def _online_cause(cat: Catalogue, failing: list[StationRow]) -> tuple[str, str, list[str]]:
+    on_request = [it for it in cat.items.values() if it.item_type != "便民服务"]
+    online = [it for it in on_request if it.online.available]
+    finding = (f"区事项目录的依申请事项中，{len(on_request)} 项只有 {len(online)} 项可网上办理"
+               f"（{_pct(len(online) / len(on_request)) if on_request else '—'}），低于 {_pct(ONLINE_TARGET)} 的要求；"
+               f"各服务站办理的大多是同一批事项，所以问题出在目录，不在服务站")
+    # which items, made applicable online, would bring the most stations up to the target
+    offered = {s.code: set(cat.offers[s.code]) for s in failing}
+    candidates = sorted((it for it in on_request if not it.online.available),
+                        key=lambda it: (-sum(it.code in o for o in offered.values()), it.code))
+    chosen: list = []
+    reached = 0
+    for it in candidates:
+        chosen.append(it)
+        codes = {c.code for c in chosen}
+        reached = sum(1 for s in failing if (s.online + len(offered[s.code] & codes)) / s.on_request >= ONLINE_TARGET)
+        if reached == len(failing):
+            break
+    if not chosen:
+        return finding, "为相关事项开通网上办理入口", []
+    names = "、".join(f"“{it.name}”" for it in chosen)
+    fix = (f"在省“一网通办”为以下 {len(chosen)} 个事项开通网上办理入口并写入办事指南（网上办理），"
+           f"{reached} 个服务站的网上可办率即可达到 {_pct(ONLINE_TARGET)}：{names}（请先核实这些事项确可网上办理）")
+    return finding, fix, [it.code for it in chosen]
+
+
+def _checklist_cause(cat: Catalogue, failing: list[StationRow]) -> tuple[str, str, list[str]]:
+    gaps: dict[str, int] = {}
+    for s in failing:
+        for g in s.checklist_gaps:
+            gaps[g] = gaps.get(g, 0) + 1
+    shown = "、".join(f"{g} {n} 个" for g, n in sorted(gaps.items(), key=lambda x: -x[1]))
+    towns = sorted({s.town for s in failing})
+    return (f"{len(failing)} 个服务站“六有一能”不齐：缺{shown}（分布在{'、'.join(towns[:6])}"
+            f"{'等' if len(towns) > 6 else ''} {len(towns)} 个镇街）",
+            "由所在镇（街道）补齐后，在服务站信息的“六有一能”中勾选", [])
+
+
+def _naming_cause(cat: Catalogue, failing: list[StationRow]) -> tuple[str, str, list[str]]:
+    return (f"{len(failing)} 个服务站的名称不符合命名规则（XX村便民服务站、XX社区便民服务站）",
+            "按规则改名（名单见下表“未达标的服务站”）", [])
+
+
+def _guide_cause(cat: Catalogue, failing: list[StationRow]) -> tuple[str, str, list[str]]:
+    items: dict[str, int] = {}
+    for s in failing:
+        for code in s.incomplete:
+            items[code] = items.get(code, 0) + 1
+    shown = "、".join(f"{cat.items[c].name}（{n} 个服务站）" for c, n in sorted(items.items(), key=lambda x: -x[1])[:8])
+    return (f"{len(items)} 个事项的办事指南缺必备要素：{shown}", "补全这些事项的办事指南，所有办理它们的服务站随之达标",
+            list(items))
+
+
+def _staff_cause(cat: Catalogue, failing: list[StationRow]) -> tuple[str, str, list[str]]:
+    return (f"{len(failing)} 个服务站没有公示完整的窗口工作人员信息", "在服务站信息中填写工作人员（姓名、职务、窗口）", [])
+
+
+_CAUSES = {"命名规范": _naming_cause, "六有一能": _checklist_cause, "网上可办率": _online_cause,
+           "指南要素完整": _guide_cause, "人员信息公示": _staff_cause}
+
+
+def headline(report: Report, found: list[Cause]) -> str:
+    """The first sentence: how many meet the standard and the cause that matters most."""
+    d = report.district
+    n, below = len(d.stations), len(d.stations) - d.up_to_standard
+    if not below:
+        return f"全部 {n} 个服务站达标。"
+    if not found:
+        return f"{n} 个服务站中 {d.up_to_standard} 个达标，{below} 个未达标。"
+    top = found[0]
+    who = f"全部 {n} 个服务站" if top.stations == n else f"{top.stations} 个服务站"
+    only = ("都只差这一项" if top.only == top.stations else f"其中 {top.only} 个只差这一项") if top.only else ""
+    return f"{n} 个服务站中 {d.up_to_standard} 个达标。{who}未达到“{top.criterion}”{('，' + only) if only else ''}：{top.finding}。"
+
+
 # ------------------------------------------------------------------------- page
 
 
@@ -212,12 +316,28 @@ def _cells(t: Totals) -> list[str]:
 TOTAL_HEADERS = ("服务站数", "达标", "未达标", *(f"{c}达标" for c in CRITERIA), "平均可办事项数", "依申请事项网上可办")
 
 
-def content(report: Report) -> str:
+def content(report: Report, found: list[Cause] | None = None) -> str:
     e = html.escape
     d = report.district
+    found = found or []
     parts = [
         "<h1>标准化建设评估报告</h1>",
-        f'<p class="g-lead">{e(d.name)}：{len(d.stations)} 个村（社区）便民服务站，'
+        f'<p class="g-lead">{e(headline(report, found))}</p>',
+    ]
+    if found:
+        parts.append("<h2>未达标的原因和解决办法</h2><ol>")
+        for c in found:
+            only = f"，其中 {c.only} 个只差这一项" if c.only else ""
+            parts.append(f"<li><p><strong>{e(c.criterion)}：{c.stations} 个服务站未达到{only}。</strong>"
+                         f"{e(c.finding)}。</p><p>解决办法：{e(c.fix)}。</p></li>")
+        parts.append("</ol>")
+        n = len(d.stations)
+        parts.append(_bar_chart("全区各项达标的服务站比例",
+                                [(c, d.count(c) / n if n else 0, f"{d.count(c)}/{n}（{_pct(d.count(c) / n if n else 0)}）",
+                                  d.count(c) < n) for c in CRITERIA],
+                                None, "每项一条，红色表示有服务站未达到该项"))
+    parts += [
+        f"<p>{e(d.name)}：{len(d.stations)} 个村（社区）便民服务站，"
         f"{d.up_to_standard} 个达标，{len(d.stations) - d.up_to_standard} 个未达标"
         f"（评估日期 {report.date}，按本次发布的内容）。</p>",
         '<p><a href="../">返回发布报告</a></p>',
@@ -286,7 +406,7 @@ def write(cat: Catalogue, root: Path, renderer, journal: dict[str, list[str]], w
     report = assess(cat)
     page = Page("standard", PAGE)
     text = renderer._shell(page, site_name=f"{cat.district.name}便民服务", title="标准化建设评估报告",
-                           description="标准化建设评估报告", content=content(report),
+                           description="标准化建设评估报告", content=content(report, causes(cat, report)),
                            head='<meta name="robots" content="noindex">')
     write_file(root / PAGE / "index.html", text.encode("utf-8"))
     journal["written"].append(PAGE + "index.html")
@@ -296,8 +416,9 @@ def write(cat: Catalogue, root: Path, renderer, journal: dict[str, list[str]], w
 # --------------------------------------------------------------------- workbook
 
 
-def export(report: Report, path: Path) -> None:
-    """The same figures as a workbook: totals per town, stations below standard, every station."""
+def export(report: Report, path: Path, found: list[Cause] | None = None) -> None:
+    """The same figures as a workbook: the causes and their fixes first, then totals per town,
+    stations below standard, every station."""
     import os
 
     from openpyxl import Workbook
@@ -306,8 +427,14 @@ def export(report: Report, path: Path) -> None:
     from .workbook_cells import as_text
 
     wb = Workbook()
-    ws = wb.active
-    ws.title = "汇总"
+    first = wb.active
+    first.title = "主要原因"
+    first.append([headline(report, found or [])])
+    first.append([])
+    first.append(["评估项", "未达到的服务站数", "只差这一项的服务站数", "原因", "解决办法"])
+    for c in found or []:
+        first.append([c.criterion, c.stations, c.only, c.finding, c.fix])
+    ws = wb.create_sheet("汇总")
     ws.append(["镇（街道）", *TOTAL_HEADERS])
     for t in [*report.towns, report.district]:
         n = len(t.stations)
@@ -346,6 +473,22 @@ def export(report: Report, path: Path) -> None:
         for i, col in enumerate(s.iter_cols(min_row=1, max_row=min(s.max_row, 200)), start=1):
             width = max(sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(c.value or "")) for c in col)
             s.column_dimensions[col[0].column_letter].width = min(50, max(8, width + 2))
+    from openpyxl.styles import Alignment
+
+    first.freeze_panes = None
+    for col, width in zip("ABCDE", (12, 10, 10, 60, 60)):
+        first.column_dimensions[col].width = width
+    first.merge_cells("A1:E1")
+    first["A1"].alignment = Alignment(wrap_text=True, vertical="top")
+    first.row_dimensions[1].height = 48
+    first["A1"].font = Font(bold=True, size=12)
+    for row in first.iter_rows(min_row=3):
+        for c in row:
+            c.alignment = Alignment(wrap_text=True, vertical="top")
+            c.font = Font(bold=c.row == 3)
+    for r in range(4, first.max_row + 1):  # rows tall enough for the wrapped finding and fix
+        longest = max(len(str(first.cell(r, c).value or "")) for c in (4, 5))
+        first.row_dimensions[r].height = 15 * (longest // 28 + 1)
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
     wb.save(tmp)
@@ -359,11 +502,12 @@ def run_report(content_dir: Path, out: Path) -> int:
     if cat is None:
         return 1
     report = assess(cat)
+    found = causes(cat, report)
     try:
-        export(report, Path(out))
+        export(report, Path(out), found)
     except OSError as e:
         return write_failed(out, e)
-    d = report.district
-    print(f"已生成标准化建设评估报告 {out}：{len(d.stations)} 个服务站，{d.up_to_standard} 个达标，"
-          f"{len(d.stations) - d.up_to_standard} 个未达标")
+    print(f"已生成标准化建设评估报告 {out}。{headline(report, found)}")
+    for c in found:
+        print(f"  · {c.criterion}（{c.stations} 个服务站）解决办法：{c.fix}")
     return 0

@@ -130,11 +130,45 @@ def test_report_page_in_the_built_site(mini_site, mini):
     counts = independent_counts(mini)["stations"]
     below = {c for c, s in counts.items() if s["failures"]}
     charts = re.findall(r"<svg .*?</svg>", page, re.S)
-    assert len(charts) == 1 + len({c[:9] for c in counts})  # one of towns, one per town
+    causes = 1 if below else 0  # the criteria chart beside the causes
+    assert len(charts) == causes + 1 + len({c[:9] for c in counts})  # (criteria), towns, one per town
     assert all('role="img"' in c and "<title" in c for c in charts)
     # per-town charts: one bar per station, red and marked 未达标 exactly for the stations below standard
-    town_bars = [re.findall(r'<rect [^>]*fill="(#c62828|#2e7d32)"/>', c) for c in charts[1:]]
+    town_charts = charts[causes + 1:]
+    town_bars = [re.findall(r'<rect [^>]*fill="(#c62828|#2e7d32)"/>', c) for c in town_charts]
     assert sum(len(b) for b in town_bars) == len(counts)
     assert sum(b.count("#c62828") for b in town_bars) == len(below)
-    assert sum(c.count("未达标</text>") for c in charts[1:]) == len(below)
+    assert sum(c.count("未达标</text>") for c in town_charts) == len(below)
     assert "style=" not in "".join(charts)  # CSP: style-src 'self' allows no inline style attribute
+
+
+def test_report_leads_with_the_shared_cause_and_its_fix(sample_report):
+    """Issue 22.7: not "0 of 296" with empty bars, but the cause (the district catalogue's 网上可办率)
+    and what would fix it, checked against an independent count of the sample."""
+    cat, _ = read_catalogue(SAMPLE)
+    counts = independent_counts(SAMPLE)["stations"]
+    items = {p.stem: load(p) for p in (SAMPLE / "items").glob("*.yaml")}
+    on_request = [c for c, it in items.items() if it.get("item_type") != "便民服务"]
+    online = [c for c in on_request if items[c]["online"]["available"] == "true"]
+    found = standard.causes(cat, sample_report)
+    first = found[0]
+    rate_failing = [c for c, s in counts.items() if s["online"] / s["on_request"] < 0.5]
+    assert first.criterion == "网上可办率" and first.stations == len(rate_failing) == 296
+    page = standard.content(sample_report, found)
+    lead = re.search(r'<p class="g-lead">(.*?)</p>', page).group(1)
+    assert lead.startswith("296 个服务站中 0 个达标。全部 296 个服务站未达到“网上可办率”")
+    assert f"区事项目录的依申请事项中，{len(on_request)} 项只有 {len(online)} 项可网上办理" in lead
+    assert page.index("未达标的原因和解决办法") < page.index("全区合计与各镇（街道）")
+    # the fix: these items made applicable online bring every station to 50%, and fewer would not do
+    assert first.items and all(c in on_request and c not in online for c in first.items)
+    for s in sample_report.district.stations:
+        extra = len(set(cat.offers[s.code]) & set(first.items))
+        assert (s.online + extra) / s.on_request >= 0.5, s.code
+    fewer = first.items[:-1]
+    assert any((s.online + len(set(cat.offers[s.code]) & set(fewer))) / s.on_request < 0.5
+               for s in sample_report.district.stations)
+    assert all(cat.items[c].name in first.fix for c in first.items)
+    # the other cause: 六有一能 at the stations that lack it, by what they lack
+    checklist = next(c for c in found if c.criterion == "六有一能")
+    assert checklist.stations == sum(1 for s in sample_report.district.stations if s.checklist_gaps)
+    assert checklist.only == 0  # they all fall short on 网上可办率 too
