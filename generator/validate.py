@@ -324,7 +324,8 @@ def cites(text: str, repealed) -> bool:
 
 def review_findings(item: Item, d: District, today: dt.date) -> list[tuple[tuple, str]]:
     """What makes an item's facts due for review: (field location, message), for guides check
-    (a warning each) and the standardisation report (the same list)."""
+    (a warning each) and the standardisation report (the same list): never reviewed or overdue,
+    a legal basis that names no document, a citation of a document the district marked repealed."""
     out: list[tuple[tuple, str]] = []
     if item.reviewed is None:
         out.append((("reviewed",), "从未核对政策事实：逐项核对后填写核对日期（reviewed）和核对来源（sources）"))
@@ -332,6 +333,10 @@ def review_findings(item: Item, d: District, today: dt.date) -> list[tuple[tuple
         out.append((("reviewed",), f"核对日期 {item.reviewed} 晚于今天，请改为实际核对的日期"))
     elif months_later(item.reviewed, d.review_months) < today:
         out.append((("reviewed",), f"上次核对政策事实是 {item.reviewed}，已超过核对周期 {d.review_months} 个月，请重新核对"))
+    for i, b in enumerate(item.legal_bases):
+        if "《" not in b.law:  # "有关规定" is not a basis a policy officer can check
+            out.append((("legal_bases", i, "law"), "设定依据没有写明文件名称（用《》标出）：补上文件名称和文号；"
+                                                   "确实无法确定的，列入内容复核清单待核实"))
     for rep in d.repealed:
         gone = f"《{rep.title.strip().strip('《》')}》" + (f"（{rep.number}）" if rep.number else "")
         gone += "已废止" + (f"（{rep.date}）" if rep.date else "") + (f"，现行：{rep.replaced_by}" if rep.replaced_by else "")

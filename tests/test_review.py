@@ -86,6 +86,18 @@ def test_a_repealed_basis_flags_every_item_citing_it(mini):
     assert not [l for l in r.stderr.splitlines() if "已废止" in l and "JZ-001" not in l]
 
 
+def test_a_basis_that_names_no_document_is_warned(mini):
+    path = mini / "items/JZ-001.yaml"
+    text = path.read_text(encoding="utf-8")
+    first = next(l for l in text.splitlines() if l.startswith("  - law: "))
+    path.write_text(text.replace(first, "  - law: 山东省有关规定", 1) + SOURCES + "reviewed: 2026-12-03\n",
+                    encoding="utf-8")
+    r = guides("check", "--content", mini)
+    assert r.returncode == 0, r.stderr
+    line = text.splitlines().index(first) + 1
+    assert f"{path}:{line}: 警告：设定依据[1].法律法规名称 (legal_bases.0.law): 设定依据没有写明文件名称" in r.stderr, r.stderr
+
+
 def test_a_title_inside_a_longer_title_is_not_a_citation():
     d = model.District.model_validate({
         "name": "博山区", "code": "370304", "city": "淄博市", "site_url": "https://a.example",
