@@ -155,7 +155,7 @@ class Source(Record):
     @model_validator(mode="after")
     def _ref(self) -> Source:
         if not self.number and not self.url:
-            raise FieldError("number", "来源须写文号（number）或网址（url），至少一项")
+            raise FieldError("number", "来源须写文号或网址，至少一项")
         return self
 
 

@@ -133,7 +133,7 @@ def review_due(cat: Catalogue, today: dt.date) -> dict[str, list[str]]:
     """Items whose facts are due for review, in catalogue order: code -> the reasons, as guides check says them."""
     out = {}
     for code, item in cat.items.items():
-        reasons = [message for _, message in review_findings(item, cat.district, today)]
+        reasons = [message for _, message, _ in review_findings(item, cat.district, today)]
         if reasons:
             out[code] = reasons
     return out

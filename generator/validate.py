@@ -182,8 +182,8 @@ def validate(raw: RawContent, problems: Problems) -> Catalogue | None:
         item_src[item.code] = src
         if district:
             _check_item(item, src, district, problems)
-            for loc, message in review_findings(item, district, dt.date.today()):
-                problems.warning(src.path, src.line(loc), _field(Item, *loc), message)
+            for loc, message, kind in review_findings(item, district, dt.date.today()):
+                problems.warning(src.path, src.line(loc), _field(Item, *loc), message, kind=kind)
 
     items = dict(sorted(items.items(), key=lambda kv: (CATEGORIES.index(kv[1].category), kv[0])))
     order = {code: i for i, code in enumerate(items)}
@@ -287,7 +287,7 @@ def _check_item(item: Item, src: Source, d: District, problems: Problems) -> Non
             try:  # parsed as a browser does, like the online links
                 host = parse_https(source.url)["hostname"]
                 if not domain_allowed(host, d.source_domains):
-                    raise UrlError(f"域名 {host} 不在 district.yaml 的 source_domains 允许范围内")
+                    raise UrlError(f"域名 {host} 不在区县设置“来源链接允许的域名”之内")
             except UrlError as e:
                 problems.error(src.path, src.line(("sources", i, "url")), _field(Item, "sources", i, "url"),
                                f"来源网址：{e}")
@@ -322,30 +322,31 @@ def cites(text: str, repealed) -> bool:
     return key in _names(text) or bool(repealed.number and repealed.number in text)
 
 
-def review_findings(item: Item, d: District, today: dt.date) -> list[tuple[tuple, str]]:
+def review_findings(item: Item, d: District, today: dt.date) -> list[tuple[tuple, str, str]]:
     """What makes an item's facts due for review: (field location, message), for guides check
     (a warning each) and the standardisation report (the same list): never reviewed or overdue,
     a legal basis that names no document, a citation of a document the district marked repealed."""
-    out: list[tuple[tuple, str]] = []
+    out: list[tuple[tuple, str, str]] = []  # (field location, message, kind of warning)
     if item.reviewed is None:
-        out.append((("reviewed",), "从未核对政策事实：逐项核对后填写核对日期（reviewed）和核对来源（sources）"))
+        out.append((("reviewed",), "从未核对政策事实：逐项核对后填写核对日期和核对来源", "事项从未核对政策事实"))
     elif item.reviewed > today:
-        out.append((("reviewed",), f"核对日期 {item.reviewed} 晚于今天，请改为实际核对的日期"))
+        out.append((("reviewed",), f"核对日期 {item.reviewed} 晚于今天，请改为实际核对的日期", "核对日期晚于今天"))
     elif months_later(item.reviewed, d.review_months) < today:
-        out.append((("reviewed",), f"上次核对政策事实是 {item.reviewed}，已超过核对周期 {d.review_months} 个月，请重新核对"))
+        out.append((("reviewed",), f"上次核对政策事实是 {item.reviewed}，已超过核对周期 {d.review_months} 个月，请重新核对",
+                    f"事项超过核对周期（{d.review_months} 个月）未核对"))
     for i, b in enumerate(item.legal_bases):
         if "《" not in b.law:  # "有关规定" is not a basis a policy officer can check
             out.append((("legal_bases", i, "law"), "设定依据没有写明文件名称（用《》标出）：补上文件名称和文号；"
-                                                   "确实无法确定的，列入内容复核清单待核实"))
+                                                   "确实无法确定的，列入内容复核清单待核实", "设定依据没有写明文件名称"))
     for rep in d.repealed:
         gone = f"《{rep.title.strip().strip('《》')}》" + (f"（{rep.number}）" if rep.number else "")
         gone += "已废止" + (f"（{rep.date}）" if rep.date else "") + (f"，现行：{rep.replaced_by}" if rep.replaced_by else "")
         for i, b in enumerate(item.legal_bases):
             if cites(b.law, rep):
-                out.append((("legal_bases", i, "law"), f"设定依据{gone}，请改正本事项"))
+                out.append((("legal_bases", i, "law"), f"设定依据{gone}，请改正本事项", "引用了已废止的依据"))
         for i, s in enumerate(item.sources):
             if cites(f"{s.title} {s.number or ''}", rep):
-                out.append((("sources", i, "title"), f"核对来源{gone}，请改正本事项"))
+                out.append((("sources", i, "title"), f"核对来源{gone}，请改正本事项", "引用了已废止的依据"))
     return out
 
 
