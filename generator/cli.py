@@ -177,6 +177,12 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}：错误：{message}（加 -h 查看说明）\n")
 
 
+def _users(args) -> int:
+    from .accounts import run
+
+    return run(args)
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="guides", description="村（社区）便民服务站办事指南发布工具。"
                 "日常只需两步：guides publish 发布，guides print --changed 打印需要更换的公示材料。")
@@ -248,6 +254,16 @@ def parser() -> argparse.ArgumentParser:
                    help="办公网络多人模式：登录、镇街只改本镇服务站、提交后由审核人发布")
     e.add_argument("--accounts", type=Path, default=None, help=argparse.SUPPRESS)
     e.set_defaults(run=_edit)
+
+    us = sub.add_parser("users", help="办公模式（guides edit --office）的账号：添加、列出、删除、改密码")
+    us.add_argument("action", choices=["add", "list", "remove", "passwd"], help="add 添加 · list 列出 · remove 删除 · passwd 改密码")
+    us.add_argument("name", nargs="?", metavar="NAME", help="账号名（姓名）")
+    us.add_argument("--role", choices=["editor", "reviewer"], help="editor 编辑（提交修改） · reviewer 审核人（审核发布）")
+    us.add_argument("--town", metavar="CODE", help="镇（街道）代码：只能修改本镇街的服务站；不写即全区")
+    us.add_argument("--password-stdin", action="store_true", help="从标准输入读密码（脚本用）")
+    us.add_argument("--accounts", type=Path, default=None, help="账号文件（默认 content/ 旁边的 .guides/accounts.json）")
+    content_arg(us)
+    us.set_defaults(run=_users)
 
     pr = sub.add_parser("print", help="生成服务站公示材料 PDF、二维码海报和离线副本")
     pr.add_argument("codes", nargs="*", metavar="代码", help="服务站（村、社区）区划代码")
