@@ -34,3 +34,13 @@ def field_changes(rel: str, old: bytes | None, new: bytes | None, *,
     rows = _field_changes(record_model(rel), data_of(old), data_of(new))
     return {"columns": ["字段", old_label, new_label],
             "rows": [{"field": r["field"], "old": r["old"], "new": r["new"]} for r in rows]}
+
+
+def rows_text(changes: dict, limit: int = 5) -> str:
+    """The first rows of a difference as one line each, for a message: 字段：A（现在的版本）／B（你的修改）."""
+    old, new = changes["columns"][1], changes["columns"][2]
+    rows = changes["rows"]
+    lines = [f"{r['field']}：{r['old']}（{old}）／{r['new']}（{new}）" for r in rows[:limit]]
+    if len(rows) > limit:
+        lines.append(f"……另有 {len(rows) - limit} 处不同")
+    return "\n".join(lines)

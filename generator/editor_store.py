@@ -135,12 +135,13 @@ class Store:
         if now == mine:
             return
         seen = self.read_by.get((session, rel))
-        if seen is not None and seen != digest(now):
-            from .editor_diff import field_changes
+        if seen != digest(now):  # never read (a "new" record with an existing code) or read before a change
+            from .editor_diff import field_changes, rows_text
 
+            both = field_changes(rel, now, mine, old_label="现在的内容", new_label="你的修改")
             raise Refused(409, f"“{self.name(rel)}”在你打开之后已被修改（别人保存、导入工作簿或直接改了文件）。"
-                               "为免覆盖别人的修改，这次保存没有写入：请刷新页面，看过最新内容后再改。",
-                          conflict=field_changes(rel, now, mine, old_label="现在的内容", new_label="你的修改"))
+                               "为免覆盖别人的修改，这次保存没有写入：请刷新页面，看过最新内容后再改。"
+                               f"两个版本的不同：\n{rows_text(both)}", conflict=both)
 
     def write(self, rel: str, data: bytes, session: str) -> None:
         path = self.path(rel)

@@ -27,7 +27,7 @@ from pathlib import Path
 import jinja2
 
 from .accounts import Accounts, default_path
-from .editor_diff import field_changes
+from .editor_diff import field_changes, rows_text
 from .editor_guard import COOKIE, cookie_header, cross_site
 from .editor_store import Refused, check_changes, digest
 from .files import atomic_write
@@ -225,9 +225,9 @@ class Office:
             seen = editor.store.read_by.get((session.id, rel))
             if now is not None and now != data and seen != digest(now):
                 who = "、".join(d.authors) if d else "别人"
+                both = field_changes(rel, now, data, old_label="现在的版本", new_label="你的修改")
                 raise Refused(409, f"“{editor.store.name(rel)}”在你打开之后已被{who}修改，为免覆盖，这次保存没有写入。"
-                                   "下表是两个版本的不同之处；请刷新页面，看过最新内容后再改。",
-                              conflict=field_changes(rel, now, data, old_label="现在的版本", new_label="你的修改"))
+                                   f"请刷新页面，看过最新内容后再改。两个版本的不同：\n{rows_text(both)}", conflict=both)
             if d is None:
                 path = editor.store.path(rel)
                 base = digest(path.read_bytes()) if path.exists() else None

@@ -236,6 +236,12 @@ class _Server(http.server.ThreadingHTTPServer):
     # instead of being refused: the default backlog is 5
     request_queue_size = 128
 
+    def handle_error(self, request, client_address):
+        # a browser that navigated away mid-answer closed the connection: nothing to report
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
 
 def serve(content: Path, out: Path, config: Path, host: str = "127.0.0.1", port: int = 8000,
           interval: float = 0.5, hooks: Hooks | None = None) -> int:

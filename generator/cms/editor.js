@@ -11,8 +11,28 @@
     return collection === "items" ? "/items/" + code + "/" : "/" + code + "/";
   }
 
+  // Office mode (guides edit --office): the draft's state, its difference from the published
+  // version field by field, and its check result, beside the form.
+  function draftPanel(d, box) {
+    if (!d || !d.draft) return null;
+    var rows = (d.changes && d.changes.rows) || [];
+    return h("div", { style: Object.assign({}, box, { borderColor: d.errors.length ? "#b71c1c" : "#0b4f8a" }),
+                      id: "guides-draft", role: "status", "aria-live": "polite" },
+      h("strong", null, "草稿状态：" + d.draft.status + "（" + d.draft.authors.join("、") + "）"),
+      d.errors.length ? h("div", { style: { color: "#b71c1c" } }, h("p", null, "检查不通过，审核人不能发布："),
+        h("ul", null, d.errors.slice(0, 20).map(function (e, i) { return h("li", { key: i }, e); }))) :
+        h("p", { style: { color: "#1b5e20" } }, "检查通过"),
+      rows.length ? h("table", { style: { borderCollapse: "collapse", width: "100%" } },
+        h("thead", null, h("tr", null, d.changes.columns.map(function (c, i) {
+          return h("th", { key: i, scope: "col", style: { border: "1px solid #999", textAlign: "left" } }, c); }))),
+        h("tbody", null, rows.map(function (r, i) {
+          return h("tr", { key: i }, [r.field, r.old, r.new].map(function (v, j) {
+            return h("td", { key: j, style: { border: "1px solid #999" } }, v); })); }))) : null,
+      h("p", null, h("a", { href: "/office/", target: "_top" }, "审核与发布")));
+  }
+
   var Preview = createClass({
-    getInitialState: function () { return { status: null, local: null }; },
+    getInitialState: function () { return { status: null, local: null, draft: null }; },
     componentDidMount: function () { this.poll(); this.timer = setInterval(this.poll, 1500); },
     componentWillUnmount: function () { clearInterval(this.timer); },
     poll: function () {
@@ -21,6 +41,15 @@
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (s) { self.setState({ status: s, local: !!s }); })
         .catch(function () { self.setState({ status: null, local: false }); });
+      var code = this.props.entry.get("data").get("code");
+      if (!code || !window.guidesSession) return;
+      window.guidesSession().then(function (s) {
+        if (!s || !s.office) return;
+        var q = "collection=" + encodeURIComponent(self.props.collection.get("name")) + "&slug=" + encodeURIComponent(code);
+        return fetch("/office/draft?" + q, { cache: "no-store", credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (d) { self.setState({ draft: d }); });
+      }).catch(function () {});
     },
     render: function () {
       var path = pageOf(this.props.collection.get("name"), this.props.entry.get("data"));
@@ -33,16 +62,18 @@
           h("p", null, "在办公电脑上运行 guides edit，可在此处看到重新生成的真实页面和检查结果。"));
       }
       var ok = s.ok;
+      var draft = draftPanel(this.state.draft, box);
       var head = h("div", { style: Object.assign({}, box, { borderColor: ok ? "#1b5e20" : "#b71c1c",
                                                              color: ok ? "#1b5e20" : "#b71c1c" }),
                             role: "status", "aria-live": "polite", id: "guides-check" },
         h("strong", null, "guides check：" + s.summary),
         s.problems.length ? h("ul", null, s.problems.map(function (p, i) { return h("li", { key: i }, p); })) : null,
         h("p", { style: { color: "#333", margin: "4px 0 0" } },
+          draft ? "下面是已发布的页面；草稿经审核人发布后才会改变它。" :
           "点“发布 → 立即发布”写入 content/ 后，页面自动重新生成（第 " + s.version + " 次）。"));
       var frame = path ? h("iframe", { key: s.version, src: window.location.origin + path, title: "重新生成的页面",
                                        style: { width: "100%", height: "80vh", border: "1px solid #999" } }) : null;
-      return h("div", null, head, frame);
+      return h("div", null, draft, head, frame);
     }
   });
 

@@ -30,5 +30,36 @@
       });
     });
   };
-  load();
+  // Office mode: who is logged in, the review page and logging out, on every editor page.
+  function bar(s) {
+    if (!s || !s.office || document.getElementById("guides-office")) return;
+    var nav = document.createElement("nav");
+    nav.id = "guides-office";
+    nav.setAttribute("aria-label", "账号");
+    nav.style.cssText = "position:fixed;right:12px;bottom:12px;z-index:9999;background:#fff;border:2px solid #1b5e20;" +
+      "border-radius:6px;padding:6px 12px;font:15px/1.5 sans-serif;box-shadow:0 2px 6px rgba(0,0,0,.2)";
+    var role = s.user.role === "reviewer" ? "审核人" : "编辑";
+    var who = document.createElement("span");
+    who.textContent = s.user.name + "（" + role + (s.user.town ? "，镇街 " + s.user.town : "，全区") + "）";
+    var review = document.createElement("a");
+    review.href = "/office/";
+    review.textContent = "审核与发布";
+    review.style.margin = "0 12px";
+    var out = document.createElement("button");
+    out.type = "button";
+    out.textContent = "退出";
+    out.onclick = function () {
+      plain("/logout", { method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": s.csrf } })
+        .then(function () { window.location.href = "/login"; });
+    };
+    nav.appendChild(who); nav.appendChild(review); nav.appendChild(out);
+    document.body.appendChild(nav);
+  }
+  load().then(function (s) {
+    if (document.body) bar(s); else document.addEventListener("DOMContentLoaded", function () { bar(s); });
+  });
+  // Decap's media library: the forms have no upload fields, so its button leads to an empty page
+  var hide = document.createElement("style");
+  hide.textContent = 'button[class*="MediaLibrary"], a[href$="#/media"] { display: none !important; }';
+  document.head.appendChild(hide);
 })();
