@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, MINI, ROOT, free_port, guides
+from conftest import MINI, ROOT, free_port, guides
 from generator.edit import Editor
 from generator.editor_guard import Address, Sessions, Throttle, User, cross_site, wrong_host
 from generator.editor_store import Refused, Store
@@ -387,9 +387,7 @@ async function attempt(name, f) { try { const r = await f(); results.push([name,
 </script>"""
 
 
-def test_a_hostile_page_in_chromium_changes_nothing(running, tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_a_hostile_page_in_chromium_changes_nothing(running, tmp_path, browser):
     evil = tmp_path / "evil"
     evil.mkdir()
     (evil / "index.html").write_text(HOSTILE % running.url, encoding="utf-8")
@@ -398,27 +396,25 @@ def test_a_hostile_page_in_chromium_changes_nothing(running, tmp_path):
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     before = tree(running.project / "content")
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            context = browser.new_context()
-            page = context.new_page()
-            page.goto(running.url + "admin/")     # the administrator has the editor open: a session cookie
-            page.wait_for_function("window.guidesSession !== undefined")
-            page.evaluate("window.guidesSession()")
-            hostile = context.new_page()
-            for _ in range(100):
-                try:
-                    hostile.goto(f"http://127.0.0.1:{port}/")
-                    break
-                except Exception:
-                    time.sleep(0.1)
-            hostile.wait_for_function("window.done === true", timeout=30000)
-            results = hostile.evaluate("window.results")
-            token = hostile.evaluate("window.token || ''")
-            with hostile.expect_navigation():
-                hostile.evaluate("document.forms[0].submit()")
-            form_answer = hostile.content()
-            browser.close()
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(running.url + "admin/")     # the administrator has the editor open: a session cookie
+        page.wait_for_function("window.guidesSession !== undefined")
+        page.evaluate("window.guidesSession()")
+        hostile = context.new_page()
+        for _ in range(100):
+            try:
+                hostile.goto(f"http://127.0.0.1:{port}/")
+                break
+            except Exception:
+                time.sleep(0.1)
+        hostile.wait_for_function("window.done === true", timeout=30000)
+        results = hostile.evaluate("window.results")
+        token = hostile.evaluate("window.token || ''")
+        with hostile.expect_navigation():
+            hostile.evaluate("document.forms[0].submit()")
+        form_answer = hostile.content()
+        context.close()
     finally:
         server.terminate()
     assert tree(running.project / "content") == before

@@ -1,6 +1,7 @@
 """`guides edit --office` (issue 21): named accounts, a town's scope enforced by the server,
 drafts a second person approves, every publication a git commit by its author, history and
 restore, and conflicts — through the real pages in Chromium and over real HTTP."""
+import contextlib
 import http.cookiejar
 import json
 import shutil
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, MINI, ROOT, free_port, guides
+from conftest import MINI, ROOT, free_port, guides
 
 STATION = "370304001200"
 STATION_PATH = f"content/stations/370304001/{STATION}.yaml"
@@ -190,14 +191,11 @@ def wait_until(check, timeout=120):
         time.sleep(0.3)
 
 
-def test_three_people_draft_review_publish_history_restore_conflict(office):
-    from playwright.sync_api import sync_playwright
-
+def test_three_people_draft_review_publish_history_restore_conflict(office, browser):
     station_file = office.project / STATION_PATH
     site_page = office.project / "site" / STATION / "index.html"
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with contextlib.nullcontext():
         login_page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
         login_page.goto(office.url + "/login")
         login_page.screenshot(path=SHOTS / "office-login.png")
@@ -277,5 +275,6 @@ def test_three_people_draft_review_publish_history_restore_conflict(office):
         zhang.screenshot(path=SHOTS / "office-conflict.png")
         draft = json.loads(next((office.project / ".guides" / "drafts").glob("*.json")).read_text(encoding="utf-8"))
         assert "0533-4101111" in draft["raw"] and draft["authors"] == ["王芳"]
-        browser.close()
+        for context in (wang_ctx, li_ctx, zhang_ctx):
+            context.close()
     assert "Traceback" not in office.output()
