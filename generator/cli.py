@@ -257,11 +257,11 @@ def parser() -> argparse.ArgumentParser:
 
     us = sub.add_parser("users", help="办公模式（guides edit --office）的账号：添加、列出、删除、改密码")
     us.add_argument("action", choices=["add", "list", "remove", "passwd"], help="add 添加 · list 列出 · remove 删除 · passwd 改密码")
-    us.add_argument("name", nargs="?", metavar="NAME", help="账号名（姓名）")
+    us.add_argument("name", nargs="?", metavar="姓名", help="账号名（姓名）")
     us.add_argument("--role", choices=["editor", "reviewer"], help="editor 编辑（提交修改） · reviewer 审核人（审核发布）")
-    us.add_argument("--town", metavar="CODE", help="镇（街道）代码：只能修改本镇街的服务站；不写即全区")
+    us.add_argument("--town", metavar="镇街代码", help="镇（街道）代码：只能修改本镇街的服务站；不写即全区")
     us.add_argument("--password-stdin", action="store_true", help="从标准输入读密码（脚本用）")
-    us.add_argument("--accounts", type=Path, default=None, help="账号文件（默认 content/ 旁边的 .guides/accounts.json）")
+    us.add_argument("--accounts", type=Path, default=None, metavar="文件", help="账号文件（默认 content/ 旁边的 .guides/accounts.json）")
     content_arg(us)
     us.set_defaults(run=_users)
 
