@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
-from . import cms, ledger, opendata, publish, pwa, report, reprint, search, standard
+from . import cms, dates, ledger, opendata, publish, pwa, report, reprint, search, standard
 from .engine import Engine
 from .plan import Fingerprints, Page, plan, stamps
 from .publish import STATE
@@ -167,6 +167,7 @@ def _build(content: Path, out: Path, *, config_file: Path, stations: list[str] |
     catalogue, problems = read_catalogue(content)
     if catalogue is None:
         return Result(False, problems)
+    catalogue = dates.effective(catalogue, content)  # each guide's date follows its content
     if stations:
         unknown = [s for s in stations if s not in catalogue.stations]
         if unknown:
@@ -271,6 +272,8 @@ def _build(content: Path, out: Path, *, config_file: Path, stations: list[str] |
                                journal=_JOURNAL)
     if record:
         reprint.record_published(content, change, built, catalogue.offers, problems)  # only once published
+        if not stations:
+            dates.record(content, catalogue)
     return Result(True, problems, len(written), len(pages), time.monotonic() - started, out, catalogue,
                   written, not incremental, change)
 

@@ -57,7 +57,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import offline, printfont, qr, reprint
+from . import dates, offline, printfont, qr, reprint
 from .plan import Fingerprints, Page
 from .problems import Problems
 from .render import item_badges
@@ -647,6 +647,7 @@ _WORKER: dict = {}
 
 def _worker_init(content: str, site: str, out: str | None, config_file: str, test_print: bool = False) -> None:
     cat, _ = read_catalogue(Path(content))
+    cat = dates.effective(cat, Path(content)) if cat is not None else cat  # the dates the site shows
     _WORKER["printer"] = StationPrinter(cat, Path(site), Path(out) if out else None, config_file=Path(config_file),
                                         test_print=test_print)
     mp.util.Finalize(None, _WORKER["printer"].close, exitpriority=10)  # runs when the pool closes
@@ -714,6 +715,7 @@ def print_stations(content: Path, site: Path, codes: list[str] | None, *, out: P
     cat, problems = read_catalogue(content)
     if cat is None or not check_print_origin(cat, problems, test_print=test_print):
         return Result(False, problems)
+    cat = dates.effective(cat, content)  # the dates the site shows
     codes = list(cat.stations) if codes is None else list(dict.fromkeys(codes))
     unknown = [c for c in codes if c not in cat.stations]
     if unknown:

@@ -304,6 +304,45 @@ def record(content: Path, change: dict, when: str, order: Mapping[str, Sequence[
         return  # a no-op build adds nothing to the history
     _atomic_write(history_path(content, when),
                   json.dumps(change, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8"))
+    pack_history(content)
+
+
+HISTORY_KEEP = 20  # the newest publications' reports stay as files, one each; older ones are packed
+
+
+def pack_history(content: Path, keep: int = HISTORY_KEEP) -> list[Path]:
+    """Pack all but the newest `keep` reports into one file per year (`history/<year>.jsonl.gz`:
+    one report a line, oldest first, {"published": time, "report": …}); returns the packs written.
+    Each pack is written whole and atomically before the files it takes in are removed, so a kill
+    leaves a report in both places at worst, never in neither."""
+    import gzip
+
+    folder = Path(content) / HISTORY
+    files = sorted(f for f in folder.glob("*.json") if _HISTORY_NAME.fullmatch(f.name))
+    old = files[:-keep] if keep else files
+    by_year: dict[str, list[Path]] = {}
+    for f in old:
+        by_year.setdefault(f.name[:4], []).append(f)
+    written = []
+    for year, taken in by_year.items():
+        pack = folder / f"{year}.jsonl.gz"
+        lines: dict[str, str] = {}
+        if pack.exists():
+            for line in gzip.decompress(pack.read_bytes()).decode("utf-8").splitlines():
+                if line.strip():
+                    lines[json.loads(line)["published"]] = line
+        for f in taken:
+            report = json.loads(f.read_text(encoding="utf-8"))
+            lines[f.stem] = json.dumps({"published": f.stem, "report": report}, ensure_ascii=False, sort_keys=True)
+        data = "".join(lines[k] + "\n" for k in sorted(lines)).encode("utf-8")
+        _atomic_write(pack, gzip.compress(data, mtime=0))  # mtime 0: the same reports, the same bytes
+        for f in taken:
+            f.unlink()
+        written.append(pack)
+    return written
+
+
+_HISTORY_NAME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{6}(\.\d+)?Z\.json")
 
 
 def changed(change: dict) -> bool:

@@ -90,8 +90,11 @@ def test_report_material_change_and_reprint_list(published):
     report = json.loads((out / "_admin/report.json").read_text(encoding="utf-8"))
     [changed] = report["items"]["changed"]
     assert changed["code"] == "LN-001"
+    # the material, and the guide's date, which follows its content (issue 22.4)
     assert changed["changes"] == [{"field": "申请材料[2].材料名称", "key": "materials.1.name",
-                                   "old": "近期一寸免冠彩色照片", "new": "近期二寸免冠彩色照片"}]
+                                   "old": "近期一寸免冠彩色照片", "new": "近期二寸免冠彩色照片"},
+                                  {"field": "更新日期", "key": "updated", "old": "2026-11-01",
+                                   "new": __import__("datetime").date.today().isoformat()}]
     # only the village offers LN-001: exactly its LN-001 guide goes on the reprint list
     assert [(x["station"], x["guides"], x["cover"], x["poster"]) for x in report["reprint"]] == \
         [(STATION, ["LN-001"], False, False)]
