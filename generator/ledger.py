@@ -5,8 +5,8 @@ or station gets a tombstone page at each old URL; a renamed or merged one (with 
 successor) gets a permanent redirect. A guide a station stopped offering, while
 station and item both still exist, gets a tombstone pointing to the district guide.
 
-The build updates the ledger and the redirects in netlify.toml; the administrator
-commits them with the content change.
+The build updates the ledger and the redirects in netlify.toml; `guides publish` records them
+with the content change (generator/record.py).
 """
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 Every build adds what its change report says must be reprinted (or taken down); the
 sheets stay queued, across any number of builds, until `guides print` prints them and
 marks them printed. The queue is a file in the content directory (`content/reprint.yaml`)
-that the administrator commits with the content, like `published.txt`: it must survive a
+that `guides publish` records with the content, like `published.txt`: it must survive a
 clean build, a new machine and a lost site, which a file inside the published site would not.
 
 Each build's change report is kept beside it (`content/history/<time>.json`), for the same reason.
