@@ -278,7 +278,7 @@ def _bar_chart(title: str, rows: list[tuple[str, float, str, bool]], target: flo
     Presentation attributes only (no style attribute: the site's CSP has style-src 'self')."""
     label_w, bar_w, row_h, top = 190, 360, 22, 8
     height = top + row_h * len(rows) + 24
-    width = label_w + bar_w + 120
+    width = label_w + bar_w + 200  # room for "281/296（95%）  未达标"
     ident = "chart-" + hashlib.sha256(title.encode()).hexdigest()[:8]  # stable: the page is rewritten each build
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="g-chart" viewBox="0 0 {width} {height}" '
            f'width="{width}" height="{height}" role="img" aria-labelledby="{ident}">'
