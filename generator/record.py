@@ -3,9 +3,11 @@ history, with the author and a Chinese summary of the change, so the office's re
 was published when and by whom needs no git command from anyone.
 
 The git command line is used through subprocess rather than dulwich: git is already on every
-machine that holds the repository (it came by `git clone`), it honours the repository's own
-configuration and hooks as a person's commit would, and it adds no Python dependency; dulwich
-would be a second implementation of the same repository format to keep in step with it.
+machine that holds the repository (it came by `git clone`), the editor's office mode
+(generator/office.py) records its reviews with it too, so both write one history the same way,
+and it adds no Python dependency; dulwich would be a second implementation of the repository
+format to keep in step with git. As in office.py, no hook, signing or fsmonitor command of the
+repository runs: a file placed in .git/hooks must not run as the office.
 """
 from __future__ import annotations
 
@@ -28,8 +30,11 @@ class RecordError(Exception):
     """The publication could not be recorded; the message is Chinese and names no git word."""
 
 
+SAFE = ("-c", "core.hooksPath=/dev/null", "-c", "commit.gpgsign=false", "-c", "core.fsmonitor=false")
+
+
 def _git(cwd: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
+    return subprocess.run(["git", *SAFE, *args], cwd=cwd, capture_output=True, text=True,
                           env={**os.environ, "LC_ALL": "C", **(env or {})})
 
 

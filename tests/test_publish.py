@@ -152,9 +152,20 @@ def test_edit_publish_served_by_nginx_and_a_cut_off_upload_leaves_the_old_site(m
     assert server.get("/")[0] == 200 and server.get("/no/such/page/")[0] == 404
     assert (server.base / "current").is_symlink()
 
-    # the office edits (as the web editor writes a record), previews, and a reviewer presses 发布
-    edit(mini / "items/JF-001.yaml", OLD, NEW)
-    assert build(mini, site, quiet=True, record=False).ok
+    # the office edits in the web editor (its own backend saves the record), the preview rebuilds,
+    # and a reviewer presses 发布 (publication.publish, as the editor's button calls it)
+    from generator.edit import Editor
+    from generator.editor_guard import Address, User
+
+    editor = Editor(mini, Address("127.0.0.1", 1), district=None)
+    session = editor.sessions.start(User("赵六", "local"))
+    rel = "content/items/JF-001.yaml"
+    raw = editor.api(session, {"action": "getEntry", "params": {"path": rel}})
+    text = raw["raw"] if isinstance(raw, dict) and "raw" in raw else (mini / "items/JF-001.yaml").read_text(encoding="utf-8")
+    editor.api(session, {"action": "persistEntry", "params": {
+        "entry": {"path": rel, "raw": text.replace(OLD, NEW), "slug": "JF-001"}, "assets": []}})
+    assert NEW in (mini / "items/JF-001.yaml").read_text(encoding="utf-8")
+    assert build(mini, site, quiet=True, record=False).ok  # the editor's preview
     res = publish(mini, site, author="王五（审核）")
     assert res.ok, res.message
     assert res.deployed.files_sent is not None and res.deployed.files_sent < 20, "rsync sent only changed files"
@@ -207,3 +218,14 @@ def test_a_truncated_queue_is_restored_from_the_last_publication_without_git(min
     assert r.returncode == 0 and "已恢复为上次发布时的版本" in r.stdout, r.stderr
     assert (mini / "reprint.yaml").read_bytes() == queue
     assert guides("build", "--content", mini, "--out", tmp_path / "site").returncode == 0
+
+
+def test_a_hook_in_the_repository_never_runs_as_the_office(mini, tmp_path):
+    assert publish(mini, tmp_path / "site", author="张三").ok  # makes the repository
+    hook = tmp_path / ".git/hooks/pre-commit"
+    hook.write_text(f"#!/bin/sh\ntouch {tmp_path}/hook-ran\nexit 1\n")
+    hook.chmod(0o755)
+    edit(mini / "items/JF-001.yaml", OLD, NEW)
+    res = publish(mini, tmp_path / "site", author="张三")
+    assert res.ok and res.commit, res.message
+    assert not (tmp_path / "hook-ran").exists()
