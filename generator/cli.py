@@ -120,7 +120,7 @@ def _export(args) -> int:
 def _import(args) -> int:
     from .workbook import run_import
 
-    return run_import(args.file, args.content)
+    return run_import(args.file, args.content, args.town, args.prefer)
 
 
 def _report(args) -> int:
@@ -240,6 +240,12 @@ def parser() -> argparse.ArgumentParser:
 
     im = sub.add_parser("import", aliases=["import-xlsx"], help="从 Excel 工作簿导入：检查通过后只改写有变化的记录")
     im.add_argument("file", type=Path, metavar="文件.xlsx", help="Excel 工作簿文件")
+    im.add_argument("--town", metavar="镇街代码",
+                    help="说明本工作簿可以修改的范围：镇（街道）代码，或“全区”。本机导出、未被改动的工作簿不需要；"
+                         "在其他电脑导出或签名不符的工作簿必须写明")
+    im.add_argument("--prefer", choices=["workbook", "content"],
+                    help="导出后工作簿和内容两边都改过的记录（冲突）：workbook 以工作簿为准覆盖，"
+                         "content 保留内容中的现值、只导入其他记录；不写则报告冲突，不做任何改动")
     content_arg(im)
     im.set_defaults(run=_import)
 

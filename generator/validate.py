@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
+from .divisions import DIVISIONS, official_name
 from .load import RawContent, Source
 from .model import CATEGORIES, PHONE_PATTERN, District, FieldError, Item, Retired, Station, label
 from .problems import Problems
@@ -360,6 +361,12 @@ def _check_station_place(st: Station, src: Source, d: District, problems: Proble
         problems.error(*code_where, f"区划代码 {st.code} 不属于所在文件夹 {src.path.parent.name}：应放在 stations/{st.code[:9]}/")
     elif st.code[:9] not in {t.code for t in d.towns}:
         problems.error(*code_where, f"镇（街道）{st.code[:9]} 不在 district.yaml 的 towns 中")
+    covered, official = official_name(st.code)
+    if covered and official is None:
+        problems.error(*code_where, f"区划代码 {st.code} 不在官方区划代码表（{DIVISIONS.name}）中：请核对代码")
+    elif covered and st.division != official:
+        problems.error(src.path, src.line(("division",)), _field(Station, "division"),
+                       f"区划名称应为“{official}”（官方区划代码表中 {st.code} 的名称），而不是“{st.division}”")
     expected = station_name(st.division)
     if expected is None:
         problems.error(src.path, src.line(("division",)), _field(Station, "division"),

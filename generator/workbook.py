@@ -33,6 +33,7 @@ from .problems import Problems, os_reason
 from .text import normalise_breaks
 from .workbook_cells import append
 from .workbook_read import MAX_ROWS, open_workbook  # noqa: F401 -- MAX_ROWS: the limit, named here too
+from .workbook_sync import META, KeyProblem, conflict_cells, digest, read_meta, resolve_scope, write_meta
 from .validate import Catalogue, read_catalogue, validate
 
 YES, NO = "是", "否"
@@ -327,6 +328,7 @@ def export_workbook(catalogue: Catalogue, path: Path, town: str | None = None) -
             ws.freeze_panes = "B2"
     _write_offers(wb.create_sheet(OFFERS), catalogue, records["服务站"], bold, head_fill)
     counts[OFFERS] = len(records["服务站"])
+    write_meta(wb, scope, [(title, r) for title in ("事项", "服务站") for r in records[title]], catalogue.root)
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
     wb.save(tmp)
@@ -441,6 +443,9 @@ class ImportResult:
     not_in_workbook: int = 0
     warnings: int = 0
     scope: str = DISTRICT_SCOPE
+    conflicts: int = 0  # records changed both in the workbook and in content/ since the export
+    kept_newer: int = 0  # records the workbook left as exported while content/ has a newer version
+    skipped: int = 0  # conflicting records left as they are (--prefer content)
 
 
 @dataclass
@@ -465,22 +470,18 @@ class _Reader:
         self.problems.append(CellProblem(f"{self.name}:{where}" if where else self.name, field, message))
 
 
-def _read_scope(wb, reader: _Reader) -> str | None:
+def _shown_scope(wb) -> str | None:
+    """What 说明!B2 says: 全区, a town code, other text, or None without that row. Shown to people
+    only; the scope an import may change is signed or stated (workbook_sync.resolve_scope)."""
     if ABOUT not in wb.sheetnames:
-        return DISTRICT_SCOPE
+        return None
     ws = wb[ABOUT]
     for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 20)):
         if row and row[0].value == SCOPE_LABEL:
             value = str(row[1].value or "").strip() if len(row) > 1 else ""
-            if value == DISTRICT_SCOPE:
-                return DISTRICT_SCOPE
             m = re.match(r"^(\d{9})\b", value)
-            if m:
-                return m.group(1)
-            reader.error(f"{ABOUT}!{row[1].coordinate if len(row) > 1 else 'B' + str(row[0].row)}", SCOPE_LABEL,
-                         f"应为“{DISTRICT_SCOPE}”或 9 位镇（街道）代码，而不是“{value}”")
-            return None
-    return DISTRICT_SCOPE
+            return m.group(1) if m else value
+    return None
 
 
 _EMPTY = object()
@@ -791,18 +792,21 @@ def _check_offers(wb, cat: Catalogue, before, codes: list[str], reader: _Reader)
 _ASCII_LOC = re.compile(r" \([\w.\-]+\)$")
 
 
-def import_workbook(path: Path, content: Path) -> ImportResult:
+def import_workbook(path: Path, content: Path, town: str | None = None, prefer: str | None = None) -> ImportResult:
+    """`town`: the scope stated by the person importing (a town code or 全区), needed when the
+    workbook's own is not signed; `prefer`: workbook | content, for records changed on both sides."""
     path, content = Path(path), Path(content)
     reader = _Reader(path)
     wb = open_workbook(path, reader)
     if wb is None:
         return ImportResult(False, reader.problems)
-    scope = _read_scope(wb, reader)
+    meta = read_meta(wb, content)
+    scope = resolve_scope(meta, _shown_scope(wb), town, reader.error)
     specs = sheets()
     if scope is None:
         return ImportResult(False, reader.problems)
     for ws in wb.worksheets:
-        if ws.title in (ABOUT, OFFERS, "选项"):
+        if ws.title in (ABOUT, OFFERS, "选项", META):
             continue
         if ws.title not in {s.title for root in specs for s in _all(root)}:
             reader.error(f"{ws.title}!A1", "工作表", "未知的工作表：不会被导入，请删除（或改回导出时的表名）")
@@ -821,6 +825,7 @@ def import_workbook(path: Path, content: Path) -> ImportResult:
         reader.error(f"{ABOUT}!B2", SCOPE_LABEL, f"镇（街道）{scope} 不在 district.yaml 的 towns 中")
     replaced: dict[str, tuple[Source, type]] = {}  # target path -> workbook record and its model
     rec_of: dict[str, _Record] = {}
+    as_exported = 0  # records the workbook did not change: content/ stands, even if newer
     merged_items, merged_stations = list(raw.items), list(raw.stations)
     for (model, title, folder), merged, existing in (
             (ROOTS[0], merged_items, raw.items), (ROOTS[1], merged_stations, raw.stations)):
@@ -831,6 +836,10 @@ def import_workbook(path: Path, content: Path) -> ImportResult:
             if model is Station and scope != DISTRICT_SCOPE and code[:9] != scope:
                 reader.error(rec.row_cell, model.model_fields["code"].title,
                              f"服务站 {code} 不属于本工作簿的镇（街道）{scope}：镇（街道）工作簿只能修改本镇（街道）的服务站")
+                continue
+            base = meta.base.get((title, code))
+            if base is not None and _digest_of(model, rec.data) == base.digest:
+                as_exported += 1
                 continue
             old = by_code.get(code)
             if old is not None:
@@ -884,14 +893,80 @@ def import_workbook(path: Path, content: Path) -> ImportResult:
             old_cat = validate(raw, Problems())
             return old_cat.offers if old_cat else {}
 
-        _check_offers(wb, cat, offers_before, [c for t in read.values() for c in t if c in cat.stations], reader)
+        # only stations taken from the workbook: the ticks of one left as exported may be stale
+        applied = [str(src.data.get("code")) for src, model in replaced.values() if model is Station]
+        _check_offers(wb, cat, offers_before, [c for c in applied if c in cat.stations], reader)
         problems += reader.problems[known_problems:]
     if problems or cat is None:
         return ImportResult(False, problems, scope=scope)
     in_scope = (raw.items if scope == DISTRICT_SCOPE else []) + [
         s for s in raw.stations if scope == DISTRICT_SCOPE or s.path.parent.name == scope]
-    not_in = sum(1 for s in in_scope if str(s.path) not in replaced)
-    return _write_back(cat, replaced, raw, warnings, scope, not_in)
+    in_workbook = {code for records in read.values() for code in records}
+    not_in = sum(1 for s in in_scope if isinstance(s.data, dict) and str(s.data.get("code")) not in in_workbook)
+    conflicts, conflicting = _conflicts(cat, replaced, raw, meta, rec_of, reader)
+    if conflicting and prefer not in ("workbook", "content"):
+        return ImportResult(False, conflicts, scope=scope, conflicts=len(conflicting))
+    if prefer == "content":
+        for target in conflicting:
+            del replaced[target]
+    result = _write_back(cat, replaced, raw, warnings, scope, not_in)
+    result.unchanged += as_exported
+    result.skipped = len(conflicting) if prefer == "content" else 0
+    result.conflicts = len(conflicting)
+    return result
+
+
+def _digest_of(model, data: dict) -> str | None:
+    from pydantic import ValidationError
+
+    try:
+        return digest(model.model_validate(data))
+    except (ValidationError, ValueError, TypeError):
+        return None
+
+
+def _conflicts(cat: Catalogue, replaced: dict, raw: RawContent, meta, rec_of: dict,
+               reader: _Reader) -> tuple[list[CellProblem], list[str]]:
+    """Records changed in the workbook AND in content/ since the export (or not known to be
+    unchanged there, without a trusted export record): each differing cell with both values, and
+    the records' targets."""
+    from pydantic import ValidationError
+
+    on_disk = {str(s.path): s for s in raw.items + raw.stations}
+    problems: list[CellProblem] = []
+    conflicting: list[str] = []
+    for target, (src, model) in replaced.items():
+        code = str(src.data["code"])
+        title = "事项" if model is Item else "服务站"
+        new = cat.stations[code] if model is Station else cat.items[code]
+        base = meta.base.get((title, code))
+        now = None
+        if target in on_disk:
+            try:
+                now = model.model_validate(on_disk[target].data)
+            except ValidationError:
+                now = None
+        if now is not None and digest(now) == digest(new):
+            continue  # the same either way
+        if target not in on_disk and base is None:
+            continue  # a new record
+        if now is not None and base is not None and digest(now) == base.digest:
+            continue  # only the workbook changed it
+        conflicting.append(target)
+        rec = rec_of[target]
+
+        def locate(name, rec=rec):
+            if name is not None:
+                at = rec.lines.get((name,))
+                if at is None:
+                    at = next((i for loc, i in rec.lines.items() if loc[:1] == (name,)), None)
+                if at is not None:
+                    return f"{reader.name}:{rec.cells[at]}"
+            return f"{reader.name}:{rec.row_cell}"
+
+        for where, label, message in conflict_cells(model, new, now, base, locate):
+            problems.append(CellProblem(where, label, "冲突：" + message))
+    return problems, conflicting
 
 
 def _write_back(cat: Catalogue, replaced: dict, raw: RawContent, warnings: int, scope: str,
@@ -1109,19 +1184,28 @@ def run_export(content: Path, out: Path, town: str | None) -> int:
         counts = export_workbook(catalogue, Path(out), town)
     except OSError as e:
         return write_failed(out, e)
+    except KeyProblem as e:
+        print(f"{out}: 未导出：{e}", file=sys.stderr)
+        return 1
     scope = f"{town} {catalogue.town_name(town)}" if town else DISTRICT_SCOPE
     shown = "，".join(f"{k} {v} 行" for k, v in counts.items())
     print(f"已导出（{scope}）到 {out}：{shown}")
     return 0
 
 
-def run_import(path: Path, content: Path) -> int:
+def run_import(path: Path, content: Path, town: str | None = None, prefer: str | None = None) -> int:
     import sys
 
-    try:
-        result = import_workbook(Path(path), Path(content))
-    except KeyboardInterrupt:
-        raise
+    result = import_workbook(Path(path), Path(content), town, prefer)
+    if result.conflicts and not result.ok:
+        for p in result.problems[:MAX_SHOWN]:
+            print(p, file=sys.stderr)
+        if len(result.problems) > MAX_SHOWN:
+            print(f"……另有 {len(result.problems) - MAX_SHOWN} 处冲突未列出", file=sys.stderr)
+        print(f"导入未完成：{result.conflicts} 个记录在导出后内容中也被改过（冲突）；内容文件未做任何改动。"
+              "请核对以上各处后选择：--prefer workbook 以工作簿为准覆盖这些记录，"
+              "或 --prefer content 保留内容中的现值、只导入其他记录", file=sys.stderr)
+        return 1
     if not result.ok:
         for p in result.problems[:MAX_SHOWN]:
             print(p, file=sys.stderr)
@@ -1137,6 +1221,9 @@ def run_import(path: Path, content: Path) -> int:
     extra = f"，{result.warnings} 个警告（运行 guides check 查看）" if result.warnings else ""
     missing = (f"；内容中另有 {result.not_in_workbook} 个记录不在工作簿中，未改动（停用请按管理员手册办理）"
                if result.not_in_workbook else "")
+    if result.conflicts:
+        chosen = "保留了内容中的现值" if result.skipped else "以工作簿为准"
+        extra += f"；{result.conflicts} 个冲突的记录{chosen}"
     print(f"导入完成：更新 {len(result.written)} 个文件，新增 {len(result.created)} 个，"
           f"{result.unchanged} 个记录没有变化{extra}{missing}")
     return 0

@@ -1,3 +1,4 @@
+import os
 import shutil
 import socket
 import subprocess
@@ -13,6 +14,15 @@ MINI = FIXTURES / "mini"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def workbook_key(tmp_path_factory) -> Path:
+    """guides export signs a workbook's scope with a key kept on the PC (~/.config/guides/): the tests'
+    own key, for the in-process and the command-line runs alike, and nothing written to ~/.config."""
+    path = tmp_path_factory.mktemp("key") / "workbook.key"
+    os.environ["GUIDES_WORKBOOK_KEY"] = str(path)
+    return path
 
 
 @pytest.fixture

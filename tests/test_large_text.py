@@ -12,8 +12,8 @@ import pytest
 from conftest import CHROMIUM, CHROMIUM_ARGS, MINI, Server, edit, guides
 
 LONG_NAME = "山东圣世达有限责任公司社区便民服务站"   # the longest station name of the district (19 characters)
-PAGES = ["", "items/", "items/LN-001/", "370304001200/", "370304001200/JZ-001/", "370304002001/",
-         "370304002001/JZ-001/"]
+LONG = "370304113001"  # its official division: 山东圣世达有限责任公司社区居委会 (data/zibo-divisions.csv)
+PAGES = ["", "items/", "items/LN-001/", "370304001200/", "370304001200/JZ-001/", f"{LONG}/", f"{LONG}/JZ-001/"]
 
 MEASURE = """() => {
   const de = document.documentElement, vw = de.clientWidth;
@@ -41,7 +41,13 @@ def long_site(tmp_path_factory):
     work = tmp_path_factory.mktemp("large")
     content = work / "content"
     shutil.copytree(MINI, content)
-    station = content / "stations/370304002/370304002001.yaml"
+    # the mini community becomes the station of that name: a 区划名称 must be its code's official one
+    station = content / f"stations/{LONG[:9]}/{LONG}.yaml"
+    station.parent.mkdir()
+    (content / "stations/370304002/370304002001.yaml").rename(station)
+    edit(content / "district.yaml", '  - {code: "370304002", name: 城西街道}',
+         '  - {code: "370304002", name: 城西街道}\n  - {code: "370304113", name: 博山镇}')
+    edit(station, '"370304002001"', f'"{LONG}"')
     edit(station, "name: 税务街社区便民服务站", f"name: {LONG_NAME}")
     edit(station, "division: 税务街居委会", "division: 山东圣世达有限责任公司社区居委会")
     r = guides("build", "--content", content, "--out", work / "site")

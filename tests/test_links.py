@@ -185,13 +185,13 @@ def test_offline_landing_page_escapes_the_station_name():
     assert "<script>" not in html and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;村便民服务站" in html
 
 
-def test_a_script_in_a_division_name_never_runs(mini, tmp_path, browser):
-    """The naming rule derives the name from the division name, so `<script>…村委会` passes
-    `check`; through build and the offline print, the name is text everywhere (also inside
-    the JSON-LD data block, where "<!--<script>" would make the parser swallow the page)."""
+def test_a_script_in_an_address_never_runs(mini, tmp_path, browser):
+    """`<script>…` is valid text in an address (a name can no longer hold it: a station's 区划名称 must be
+    its code's official name, and its name follows from that); through build and the offline print,
+    it is text everywhere (also inside the JSON-LD data block, where "<!--<script>" would make the
+    parser swallow the page)."""
     hostile = "<!--<script>alert(1)</script>"
-    _set(VILLAGE, "division: 安上村委会", f"division: '{hostile}安上村委会'")(mini)
-    _set(VILLAGE, "name: 安上村便民服务站", f"name: '{hostile}安上村便民服务站'")(mini)
+    _set(VILLAGE, "address: 博山区城东街道安上村党群服务中心一楼", f"address: '{hostile}安上村党群服务中心'")(mini)
     site = tmp_path / "site"
     assert guides("build", "--content", mini, "--out", site).returncode == 0
     r = guides("print", "370304001200", "--content", mini, "--site", site, "--offline-only", "--test-print")
@@ -202,7 +202,7 @@ def test_a_script_in_a_division_name_never_runs(mini, tmp_path, browser):
     pages["404"] = (site / "404.html").read_text(encoding="utf-8")
     for name, html in pages.items():
         assert "<script>alert(1)" not in html and "<!--<" not in html, name
-    assert "&lt;!--&lt;script&gt;alert(1)&lt;/script&gt;安上村便民服务站" in pages["370304001200-offline/index.html"]
+    assert "&lt;!--&lt;script&gt;alert(1)&lt;/script&gt;安上村党群服务中心" in pages["370304001200-offline/370304001200/index.html"]
     # in a browser: no dialog, the page whole after the data block, the name shown as text
     page = browser.new_page()
     dialogs = []
@@ -212,7 +212,7 @@ def test_a_script_in_a_division_name_never_runs(mini, tmp_path, browser):
     page.goto((tmp_path / "copy/370304001200-offline/370304001200/JZ-001/index.html").as_uri(), wait_until="load")
     assert hostile in page.inner_text("body")
     assert page.evaluate("""JSON.parse(document.querySelector('script[type="application/ld+json"]').textContent)
-        .availableChannel[0].name""").startswith(hostile)
+        .availableChannel[0].serviceLocation.address.streetAddress""").startswith(hostile)
     assert page.locator("footer").count() >= 1 and page.locator("h1").count() == 1
     page.close()
     assert dialogs == []
