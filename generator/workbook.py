@@ -33,7 +33,7 @@ from .problems import Problems, os_reason
 from .text import normalise_breaks
 from .workbook_cells import append
 from .workbook_read import MAX_ROWS, open_workbook  # noqa: F401 -- MAX_ROWS: the limit, named here too
-from .workbook_sync import META, KeyProblem, conflict_cells, digest, read_meta, resolve_scope, write_meta
+from .workbook_sync import META, KeyProblem, find_conflicts, read_meta, record_digest, resolve_scope, write_meta
 from .validate import Catalogue, read_catalogue, validate
 
 YES, NO = "是", "否"
@@ -838,7 +838,7 @@ def import_workbook(path: Path, content: Path, town: str | None = None, prefer: 
                              f"服务站 {code} 不属于本工作簿的镇（街道）{scope}：镇（街道）工作簿只能修改本镇（街道）的服务站")
                 continue
             base = meta.base.get((title, code))
-            if base is not None and _digest_of(model, rec.data) == base.digest:
+            if base is not None and record_digest(model, rec.data) == base.digest:
                 as_exported += 1
                 continue
             old = by_code.get(code)
@@ -903,7 +903,8 @@ def import_workbook(path: Path, content: Path, town: str | None = None, prefer: 
         s for s in raw.stations if scope == DISTRICT_SCOPE or s.path.parent.name == scope]
     in_workbook = {code for records in read.values() for code in records}
     not_in = sum(1 for s in in_scope if isinstance(s.data, dict) and str(s.data.get("code")) not in in_workbook)
-    conflicts, conflicting = _conflicts(cat, replaced, raw, meta, rec_of, reader)
+    found, conflicting = find_conflicts(cat, replaced, raw.items + raw.stations, meta, rec_of)
+    conflicts = [CellProblem(f"{reader.name}:{cell}", label, message) for cell, label, message in found]
     if conflicting and prefer not in ("workbook", "content"):
         return ImportResult(False, conflicts, scope=scope, conflicts=len(conflicting))
     if prefer == "content":
@@ -914,59 +915,6 @@ def import_workbook(path: Path, content: Path, town: str | None = None, prefer: 
     result.skipped = len(conflicting) if prefer == "content" else 0
     result.conflicts = len(conflicting)
     return result
-
-
-def _digest_of(model, data: dict) -> str | None:
-    from pydantic import ValidationError
-
-    try:
-        return digest(model.model_validate(data))
-    except (ValidationError, ValueError, TypeError):
-        return None
-
-
-def _conflicts(cat: Catalogue, replaced: dict, raw: RawContent, meta, rec_of: dict,
-               reader: _Reader) -> tuple[list[CellProblem], list[str]]:
-    """Records changed in the workbook AND in content/ since the export (or not known to be
-    unchanged there, without a trusted export record): each differing cell with both values, and
-    the records' targets."""
-    from pydantic import ValidationError
-
-    on_disk = {str(s.path): s for s in raw.items + raw.stations}
-    problems: list[CellProblem] = []
-    conflicting: list[str] = []
-    for target, (src, model) in replaced.items():
-        code = str(src.data["code"])
-        title = "事项" if model is Item else "服务站"
-        new = cat.stations[code] if model is Station else cat.items[code]
-        base = meta.base.get((title, code))
-        now = None
-        if target in on_disk:
-            try:
-                now = model.model_validate(on_disk[target].data)
-            except ValidationError:
-                now = None
-        if now is not None and digest(now) == digest(new):
-            continue  # the same either way
-        if target not in on_disk and base is None:
-            continue  # a new record
-        if now is not None and base is not None and digest(now) == base.digest:
-            continue  # only the workbook changed it
-        conflicting.append(target)
-        rec = rec_of[target]
-
-        def locate(name, rec=rec):
-            if name is not None:
-                at = rec.lines.get((name,))
-                if at is None:
-                    at = next((i for loc, i in rec.lines.items() if loc[:1] == (name,)), None)
-                if at is not None:
-                    return f"{reader.name}:{rec.cells[at]}"
-            return f"{reader.name}:{rec.row_cell}"
-
-        for where, label, message in conflict_cells(model, new, now, base, locate):
-            problems.append(CellProblem(where, label, "冲突：" + message))
-    return problems, conflicting
 
 
 def _write_back(cat: Catalogue, replaced: dict, raw: RawContent, warnings: int, scope: str,

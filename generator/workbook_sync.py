@@ -218,3 +218,59 @@ def conflict_cells(model, new: BaseModel, now: BaseModel | None, base: Base | No
             msg = f"工作簿中改为“{_show(w)}”，内容中是“{_show(c)}”（本记录的其他字段在导出后被改过）"
         out.append((locate(name), info.title or name, msg))
     return out
+
+
+def record_digest(model, data: dict) -> str | None:
+    """The digest of a workbook's raw record as its model reads it; None if it does not validate."""
+    from pydantic import ValidationError
+
+    try:
+        return digest(model.model_validate(data))
+    except (ValidationError, ValueError, TypeError):
+        return None
+
+
+def find_conflicts(cat, replaced: dict, sources: list, meta: Meta, rec_of: dict) -> tuple[list, list[str]]:
+    """Records taken from the workbook that content/ also changed since the export (or that cannot be
+    known unchanged there, without a trusted export record): (cell, field label, message) for each
+    differing field, and the records' target files. `replaced`: target -> (Source, model) of the
+    workbook's records; `sources`: content/ as it is; `rec_of`: target -> the workbook record, whose
+    `lines`/`cells`/`row_cell` locate a field."""
+    from pydantic import ValidationError
+
+    from .model import Station
+
+    on_disk = {str(s.path): s for s in sources}
+    found: list[tuple[str, str, str]] = []
+    conflicting: list[str] = []
+    for target, (src, model) in replaced.items():
+        code = str(src.data["code"])
+        new = cat.stations[code] if model is Station else cat.items[code]
+        base = meta.base.get(("服务站" if model is Station else "事项", code))
+        now = None
+        if target in on_disk:
+            try:
+                now = model.model_validate(on_disk[target].data)
+            except ValidationError:
+                now = None
+        if now is not None and digest(now) == digest(new):
+            continue  # the same either way
+        if target not in on_disk and base is None:
+            continue  # a new record
+        if now is not None and base is not None and digest(now) == base.digest:
+            continue  # only the workbook changed it
+        conflicting.append(target)
+        rec = rec_of[target]
+
+        def locate(name, rec=rec):
+            if name is not None:
+                at = rec.lines.get((name,))
+                if at is None:
+                    at = next((i for loc, i in rec.lines.items() if loc[:1] == (name,)), None)
+                if at is not None:
+                    return rec.cells[at]
+            return rec.row_cell
+
+        for where, label, message in conflict_cells(model, new, now, base, locate):
+            found.append((where, label, "冲突：" + message))
+    return found, conflicting
