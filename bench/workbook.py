@@ -51,12 +51,65 @@ def edit_one_cell(book: Path, out: Path) -> None:
     wb.save(out)
 
 
+def false_dimension(book: Path, out: Path, rows: int) -> Path:
+    """Issue 19.5's attack: `rows` staff rows written straight into the sheet XML, behind a
+    <dimension> that says the sheet ends at row 2."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(book) as z:
+        wbxml = z.read("xl/workbook.xml").decode()
+        rels = z.read("xl/_rels/workbook.xml.rels").decode()
+        rid = re.search(r'<sheet [^>]*name="工作人员"[^>]*r:id="([^"]+)"', wbxml).group(1)
+        rel = next(r for r in re.findall(r"<Relationship\b[^>]*>", rels) if f'Id="{rid}"' in r)
+        part = re.search(r'Target="/?([^"]+)"', rel).group(1)
+        part = part if part.startswith("xl/") else "xl/" + part
+        xml = z.read(part).decode()
+        head, rest = re.sub(r'<dimension ref="[^"]*"\s*/>', '<dimension ref="A1:D2"/>', xml).split("</sheetData>", 1)
+        start = len(re.findall(r"<row\b", head)) + 1
+        body = "".join(f'<row r="{r}">' + "".join(f'<c r="{c}{r}" t="inlineStr"><is><t>{v}</t></is></c>' for c, v in
+                                                  zip("ABCD", ("370304001200", f"人员{r}", "受理员", "综合窗口"))) + "</row>"
+                       for r in range(start, start + rows))
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+            for info in z.infolist():
+                dst.writestr(info.filename, (head + body + "</sheetData>" + rest).encode() if info.filename == part
+                             else z.read(info))
+    return out
+
+
+def limits(content: Path, work: Path) -> None:
+    """guides import of 60,000 and 200,000 rows behind a false <dimension> (refused at the row limit),
+    against guides check of the same content, in the same run; wall, CPU and peak memory."""
+    book = work / "limits.xlsx"
+    subprocess.run([sys.executable, "-m", "generator", "export", str(book), "--content", str(content)],
+                   cwd=ROOT, check=True, capture_output=True)
+    print(f"{'command':<52}{'wall s':>8}{'CPU s':>8}{'peak MB':>9}")
+    cases = [("guides check (baseline)", ["check", "--content", str(content)])]
+    for rows in (60_000, 200_000):
+        bad = false_dimension(book, work / f"false-{rows}.xlsx", rows)
+        cases.append((f"guides import, {rows:,} rows, false <dimension>", ["import", str(bad), "--content", str(content)]))
+    for label, args in cases:
+        r = subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M", sys.executable, "-m", "generator", *args],
+                           cwd=ROOT, capture_output=True, text=True)
+        wall, user, system, peak = r.stderr.strip().splitlines()[-1].split()
+        shown = len(r.stderr.strip().splitlines()) - 2  # less /usr/bin/time's two lines
+        print(f"{label:<52}{float(wall):>8.2f}{float(user) + float(system):>8.2f}{int(peak) / 1024:>9.0f}"
+              + (f"   ({shown} lines on stderr)" if args[0] == "import" else ""))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--content", type=Path, default=ROOT / "content")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--limits", action="store_true", help="only the row-limit case of issue 19.5")
     args = ap.parse_args()
+    if args.limits:
+        with tempfile.TemporaryDirectory(prefix="bench-workbook-") as tmp:
+            shutil.copytree(args.content, Path(tmp) / "content")
+            print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+            limits(Path(tmp) / "content", Path(tmp))
+        return
     with tempfile.TemporaryDirectory(prefix="bench-workbook-") as tmp:
         work = Path(tmp)
         content = work / "content"
