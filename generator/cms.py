@@ -146,7 +146,9 @@ def field(name: str, info, sets: tuple[str, ...] = ()) -> dict:
         out["widget"] = "string"
         pattern = getattr(_pattern(info), "pattern", None)
         if pattern:
-            out["pattern"] = [pattern, f"格式不符合要求（{info.title}）"]
+            # Decap shows it as “〈label〉”写得不对：〈this〉 (generator/cms/editor.js): say how to write it
+            examples = _examples(info)
+            out["pattern"] = [pattern, "应写成如 " + "、".join(examples) if examples else (info.description or "格式不对")]
         if has_default and info.default is not None:
             out["default"] = info.default
     else:
@@ -223,6 +225,7 @@ def config(district: model.District, *, prefix: str = "content", proxy: str | No
         "site_url": district.site_url,
         "display_url": district.site_url,
         "media_folder": f"{prefix}/media",  # required by Decap; the forms have no upload fields
+        "logo_url": "logo.svg",  # the login page shows the district's editor, not Decap's brand
         "show_preview_links": False,
         "search": True,
         "collections": collections,

@@ -114,6 +114,28 @@ def test_editor_configuration_follows_the_model():
     assert all(c.get("delete") is False for c in config["collections"])
 
 
+def test_every_field_of_the_form_has_a_hint_and_patterns_say_how_to_write():
+    """Issue 21.8: every field the form shows has a hint, from the model's description; a
+    pattern's message is an example of a right value, not the word 模式."""
+    config, _ = generated()
+
+    def walk(fields, where):
+        for f in fields:
+            if f["widget"] == "hidden":
+                continue
+            assert f.get("hint"), f"{where}.{f['name']} ({f['label']}) has no hint"
+            if "pattern" in f:
+                assert "应写成如" in f["pattern"][1] or len(f["pattern"][1]) > 6, f
+            walk(f.get("fields", []), f"{where}.{f['name']}")
+
+    for c in config["collections"]:
+        for fields in [c.get("fields", [])] + [f["fields"] for f in c.get("files", [])]:
+            walk(fields, c["name"])
+    station = next(c for c in config["collections"] if c["name"].startswith("stations-"))
+    phone = next(f for f in station["fields"] if f["name"] == "phone")
+    assert phone["pattern"][1] == "应写成如 0533-4180001、13912345678、12345"
+
+
 def test_a_new_model_field_appears_in_the_form_by_itself():
     """The generator walks the model: a field added to a record is in the editor without
     touching generator/cms.py (other work adds fields to the model)."""
@@ -268,7 +290,14 @@ def test_edit_a_station_and_an_item_in_the_browser(browser, editor):
         page.goto(editor.url + f"admin/#/collections/stations-370304001/entries/{STATION}")
         phone = page.get_by_label("服务站电话", exact=True)
         assert phone.input_value() == "0533-4100001"
+        assert page.get_by_role("button", name="媒体").count() == 0   # no empty media library
+        # a wrong phone number: what is wrong and how to write it, in plain Chinese (issue 21.8)
+        phone.fill("12")
+        save(page)
+        page.get_by_text("“服务站电话”写得不对：应写成如 0533-4180001、13912345678、12345").wait_for()
+        phone.fill("")   # (Decap keeps the invalid text if filled over directly)
         phone.fill("0533-4109999")
+        assert phone.input_value() == "0533-4109999"
         save(page)
         editor.wait_for("已更新")
         # an item's materials list

@@ -5,6 +5,21 @@
   "use strict";
   var CMS = window.CMS, h = window.h, createClass = window.createClass;
 
+  // Decap's Chinese says “X”不满足模式〈pattern〉 and, for any invalid field, 你漏掉了一个必填项:
+  // say what is wrong and where to look instead (the pattern's text comes from the model).
+  var zh = CMS.getLocale && CMS.getLocale("zh_Hans");
+  if (zh) {
+    zh = JSON.parse(JSON.stringify(zh));
+    (function fix(o) {
+      Object.keys(o).forEach(function (k) {
+        if (k === "regexPattern") o[k] = "“%{fieldLabel}”写得不对：%{pattern}";
+        else if (k === "missingRequiredField") o[k] = "没有保存：有字段没填或写得不对，请看表单中标红的提示";
+        else if (o[k] && typeof o[k] === "object") fix(o[k]);
+      });
+    })(zh);
+    CMS.registerLocale("zh_Hans", zh);
+  }
+
   function pageOf(collection, data) {
     var code = data.get("code");
     if (!code) return null;
@@ -101,6 +116,9 @@
       var buttons = bars[i].querySelectorAll("button");
       if (buttons.length > 1) { name(buttons[0], "展开或收起此项"); name(buttons[buttons.length - 1], "删除此项"); }
     }
+    // the forms have no upload fields: Decap's media library would be an empty page
+    var buttons = document.querySelectorAll("header button");
+    for (i = 0; i < buttons.length; i++) if (buttons[i].textContent.trim() === "媒体") buttons[i].style.display = "none";
     var expand = document.querySelectorAll('button[data-testid="expand-button"]');
     for (i = 0; i < expand.length; i++) expand[i].setAttribute("aria-label", "展开或收起");
   }).observe(document.documentElement, { childList: true, subtree: true });

@@ -58,8 +58,4 @@
   load().then(function (s) {
     if (document.body) bar(s); else document.addEventListener("DOMContentLoaded", function () { bar(s); });
   });
-  // Decap's media library: the forms have no upload fields, so its button leads to an empty page
-  var hide = document.createElement("style");
-  hide.textContent = 'button[class*="MediaLibrary"], a[href$="#/media"] { display: none !important; }';
-  document.head.appendChild(hide);
 })();
