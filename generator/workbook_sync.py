@@ -66,26 +66,34 @@ def _key(content: Path | None, create: bool) -> bytes | None:
             return None
     except OSError as e:
         raise KeyProblem(f"无法读取签名密钥 {path}：{e.strerror or e}") from None
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = secrets.token_hex(32).encode()
-    try:  # O_EXCL: two exports at once must not write two keys
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_bytes().strip()
-    with os.fdopen(fd, "wb") as f:
-        f.write(key + b"\n")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:  # O_EXCL: two exports at once must not write two keys
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_bytes().strip()
+        with os.fdopen(fd, "wb") as f:
+            f.write(key + b"\n")
+    except OSError as e:
+        raise KeyProblem(f"无法创建签名密钥 {path}：{e.strerror or e}（可用环境变量 {KEY_ENV} 指定可写的位置）") from None
     return key
+
+
+def _dump(record: BaseModel) -> dict:
+    # fields at their default left out: a field the model gains later (with a default) changes no digest
+    return record.model_dump(mode="json", exclude_defaults=True)
 
 
 def digest(value) -> str:
     """A digest of a record's (or a field's) meaning: its JSON form, keys sorted."""
-    plain = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+    plain = _dump(value) if isinstance(value, BaseModel) else value
     text = json.dumps(plain, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 def field_digests(record: BaseModel) -> dict[str, str]:
-    dumped = record.model_dump(mode="json")
+    dumped = _dump(record)
     return {name: digest(dumped.get(name))[:12] for name in type(record).model_fields}
 
 
@@ -199,7 +207,8 @@ def conflict_cells(model, new: BaseModel, now: BaseModel | None, base: Base | No
     `locate(name)` gives the workbook cell of a field."""
     if now is None:
         return [(locate(None), "", "导出后内容中的这个记录被删除、停用，或现在有错误；工作簿中仍有它")]
-    new_d, now_d = new.model_dump(mode="json"), now.model_dump(mode="json")
+    new_d, now_d = _dump(new), _dump(now)  # compared as digested; shown in full
+    new_f, now_f = new.model_dump(mode="json"), now.model_dump(mode="json")
     out = []
     for name, info in model.model_fields.items():
         w, c = new_d.get(name), now_d.get(name)
@@ -208,6 +217,7 @@ def conflict_cells(model, new: BaseModel, now: BaseModel | None, base: Base | No
         b = base.fields.get(name) if base else None
         wb_changed = b is None or digest(w)[:12] != b
         content_changed = b is None or digest(c)[:12] != b
+        w, c = new_f.get(name), now_f.get(name)
         if b is None:
             msg = f"工作簿中是“{_show(w)}”，内容中是“{_show(c)}”（没有可信的导出记录，无法判断哪一边是后改的）"
         elif wb_changed and content_changed:
