@@ -80,7 +80,9 @@ class Fingerprints:
 
     def hotlines(self) -> str:
         d = self.cat.district
-        return self._part("hotlines", lambda: [d.supervision_hotline, d.citizen_hotline, d.site_url])
+        # the sample notice and the （示例号码） marks are shown on every guide (issue 24)
+        return self._part("hotlines", lambda: [d.supervision_hotline, d.citizen_hotline, d.site_url,
+                                               d.sample_data, d.sample_notice])
 
     def item(self, code: str) -> str:
         return self._part(("item", code), lambda: self.cat.items[code].model_dump(mode="json"))

@@ -335,6 +335,9 @@ def review_findings(item: Item, d: District, today: dt.date) -> list[tuple[tuple
     elif months_later(item.reviewed, d.review_months) < today:
         out.append((("reviewed",), f"上次核对政策事实是 {item.reviewed}，已超过核对周期 {d.review_months} 个月，请重新核对",
                     f"事项超过核对周期（{d.review_months} 个月）未核对"))
+    if item.reviewed is not None and not item.sources:
+        out.append((("sources",), "填写了核对日期，但没有写核对来源：写明核对时依据的文件（名称和文号或网址）",
+                    "有核对日期但没有核对来源"))
     for i, b in enumerate(item.legal_bases):
         if "《" not in b.law:  # "有关规定" is not a basis a policy officer can check
             out.append((("legal_bases", i, "law"), "设定依据没有写明文件名称（用《》标出）：补上文件名称和文号；"

@@ -59,6 +59,14 @@ def test_check_warns_for_an_item_not_reviewed_within_the_period(mini, reviewed, 
         assert hits and hits[0].startswith(f"{path}:{line}: 警告：核对日期: ") and warned in hits[0], r.stderr
 
 
+def test_a_review_date_without_sources_is_warned(mini):
+    path = mini / "items/JZ-001.yaml"
+    add(path, f"reviewed: {dt.date.today().isoformat()}\n")
+    r = guides("check", "--content", mini, "--warnings")
+    assert r.returncode == 0, r.stderr
+    assert [l for l in warnings_for(r.stderr, path) if "警告：核对来源: 填写了核对日期，但没有写核对来源" in l], r.stderr
+
+
 def test_the_period_is_a_district_setting(mini):
     add(mini / "items/JZ-001.yaml", SOURCES + f"reviewed: {(dt.date.today() - dt.timedelta(days=100)).isoformat()}\n")
     assert "核对周期" not in guides("check", "--content", mini, "--warnings").stderr
@@ -107,7 +115,8 @@ def test_a_title_inside_a_longer_title_is_not_a_citation():
     base = dict(code="X-1", name="测试", item_type="公共服务", category="养老保险", level="区级", department="区人社局",
                 conditions=["无"], no_materials=True, process=[{"name": "申请", "detail": "申请"}],
                 promised_limit_days=0, case_type="即办件", fees="不收费", visits=0, online={"available": False},
-                proxy={"available": False}, phone="12333", updated="2026-12-01", reviewed=dt.date.today())
+                proxy={"available": False}, phone="12333", updated="2026-12-01", reviewed=dt.date.today(),
+                sources=[{"title": "《某文件》", "number": "某发〔2026〕1号", "checked": dt.date.today()}])
     item = model.Item.model_validate({**base, "legal_bases": [{"law": "《中华人民共和国社会保险法实施细则》", "article": "第一条"}]})
     assert review_findings(item, d, dt.date.today()) == []
     item = model.Item.model_validate({**base, "legal_bases": [{"law": "《社会保险法》", "article": "第一条"}]})
