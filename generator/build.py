@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
-from . import cms, dates, ledger, opendata, publish, pwa, report, reprint, search, standard
+from . import cms, dates, elsewhere, ledger, opendata, publish, pwa, report, reprint, search, standard
 from .engine import Engine
 from .plan import Fingerprints, Page, plan, stamps
 from .publish import STATE
@@ -233,6 +233,9 @@ def _build(content: Path, out: Path, *, config_file: Path, stations: list[str] |
                                      digests=district_digests, base=(base or {}).get("district", {}))
         _write_notfound(staging, renderer)
         _write_root_files(staging, pwa.files(renderer))  # manifest, service worker, offline page
+        _write_root_files(staging, elsewhere.files(renderer))  # needs handled elsewhere: /elsewhere/
+        _write_root_files(staging, {search.PINYIN: search.pinyin_script(catalogue.items, catalogue.district.elsewhere)
+                                    .encode("utf-8")})  # typo search by sound
         if base and not stations:
             _remove_unplanned(staging, base, pages)
         opendata.write(catalogue, staging, _JOURNAL, write_file)  # data/: open data, only changed files
@@ -286,7 +289,7 @@ def _render_all(renderer: Renderer, pages: list[Page], root: Path, jobs: int | N
     documents: dict[str, dict] = {}
     if indexes:
         cat = renderer.cat
-        search.prepare(cat.items)  # loads jieba's dictionary (~0.5 s): only when an index is made
+        search.prepare(cat.items, cat.district.elsewhere)  # loads jieba's dictionary (~0.5 s): only when an index is made
         for _, codes in indexes:
             for c in codes:
                 if c not in documents:
@@ -320,8 +323,9 @@ def _task(task: tuple) -> int:
     """One unit of parallel work: a search index, or a chunk of pages. Returns the pages written."""
     if task[0] == "index":
         _, name, codes = task
-        items = _STATE["renderer"].cat.items
-        write_file(_STATE["root"] / name, search.index_script([items[c] for c in codes], _STATE["documents"])
+        cat = _STATE["renderer"].cat
+        write_file(_STATE["root"] / name, search.index_script([cat.items[c] for c in codes], _STATE["documents"],
+                                                              cat.district.elsewhere)
                    .encode("utf-8"), fresh=_STATE["fresh"])
         return 0
     return _write_pages(task[1])
@@ -426,7 +430,8 @@ def _plan_search(cat: Catalogue, pages: list[Page], root: Path, fp: Fingerprints
         if page.kind == "station":
             wanted.setdefault(page.search_index, cat.offers[page.station])
     old = (previous or {}).get("indexes", {})
-    words = hashlib.sha256(json.dumps([[it.name, *it.aliases] for it in cat.items.values()],
+    words = hashlib.sha256(json.dumps([[[it.name, *it.aliases] for it in cat.items.values()],
+                                       [e.model_dump() for e in cat.district.elsewhere]],
                                       ensure_ascii=False).encode()).hexdigest()
     new_digests = {}
     todo = []

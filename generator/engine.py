@@ -48,7 +48,9 @@ KINDS = {
     "standard": "_admin/standard/",
     "print": f"{_STATION}/print/",
     "notfound": "404/",  # 404.html: served at any depth, so its links are then made root-absolute
-    "offline": "offline/",  # the service worker's answer for any page not kept: root-absolute links too
+    "offline": "offline/",
+    "elsewhere_list": "elsewhere/",
+    "elsewhere": f"elsewhere/{_ITEM}/",  # the service worker's answer for any page not kept: root-absolute links too
 }
 _ANY_DEPTH = ("notfound", "offline")
 OWN_ASSETS = "assets/guides/"

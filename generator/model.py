@@ -374,6 +374,21 @@ class Town(Record):
     name: Name = Field(title="镇（街道）名称", description="镇（街道）全称，如 城东街道")
 
 
+class Elsewhere(Record):
+    """A common need that no station handles (婚姻登记, 居民身份证 …): where a resident goes instead.
+    Station search answers these queries with it, and it has its own page /elsewhere/<code>/."""
+
+    code: str = Field(title="编码", pattern=r"^[a-z][a-z0-9-]{1,39}$",
+                      description="小写字母、数字和连字符，如 hunyin；是网址 /elsewhere/编码/ 的一部分，发布后不要更改")
+    name: Name = Field(title="事项", description="如 婚姻登记（结婚、离婚、补领结婚证）")
+    keywords: list[Name] = Field(title="常用说法（搜索用）", min_length=1, description="群众会怎么说，如 结婚、领证、身份证丢了")
+    office: Text = Field(title="办理机构", description="真实的机构名称，如 博山区民政局婚姻登记处")
+    address: OptText = Field(None, title="地址", description="不确定就不写：页面会请群众先打电话确认")
+    hours: OptText = Field(None, title="办公时间")
+    phone: Phone = Field(title="咨询电话", description="机构公布的电话；没有就写 12345")
+    note: OptPara = Field(None, title="说明", description="办理前要知道的事，如 须本人到场")
+
+
 class District(Record):
     name: Name = Field(title="区县名称", description="区县全称，如 博山区")
     # a district (6 digits) publishes its own stations; a city (4 digits) can publish all of its districts'
@@ -397,10 +412,20 @@ class District(Record):
                                description="事项超过这么多个月未核对，guides check 警告，评估报告列出")
     repealed: list[Repealed] = Field(default_factory=list, title="已废止的依据",
                                      description="列入的文件，凡引用它的事项都会被标出")
+    elsewhere: list[Elsewhere] = Field(default_factory=list, title="不在服务站办理的常见事项",
+                                       description="搜索这些事时，告诉群众到哪里办、什么时间、打什么电话")
 
     def sample_phone(self, number: str | None) -> bool:
         """Whether a number shown on a page is invented sample data (see SERVICE_NUMBER)."""
         return bool(self.sample_data and number and not SERVICE_NUMBER.match(number))
+
+    @field_validator("elsewhere")
+    @classmethod
+    def _elsewhere_codes(cls, v: list[Elsewhere]) -> list[Elsewhere]:
+        codes = [e.code for e in v]
+        if len(set(codes)) != len(codes):
+            raise ValueError("编码重复：" + "、".join(sorted({c for c in codes if codes.count(c) > 1})))
+        return v
 
     @field_validator("site_url")
     @classmethod

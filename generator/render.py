@@ -15,7 +15,7 @@ import jinja2
 
 from . import opendata, qr
 from .engine import Engine
-from .model import CATEGORIES, WEEKDAYS, District, Hours, Item, Material, Source, Staff, Station, field_labels
+from .model import CATEGORIES, WEEKDAYS, District, Elsewhere, Hours, Item, Material, Source, Staff, Station, field_labels
 from markupsafe import escape
 
 from .plan import Page
@@ -32,6 +32,7 @@ LABELS = {
     "station": field_labels(Station),
     "staff": field_labels(Staff),
     "district": field_labels(District),
+    "elsewhere": field_labels(Elsewhere),
 }
 
 
@@ -220,6 +221,21 @@ class Renderer:
         content = self.env.get_template("offline.html").render()
         return self._shell(Page("offline", ""), site_name=f"{d.name}便民服务", title="没有网络",
                            description="没有网络", content=content, head='<meta name="robots" content="noindex">')
+
+    def render_elsewhere_list(self) -> str:
+        d = self.cat.district
+        page = Page("elsewhere_list", "elsewhere/")
+        content = self.env.get_template("elsewhere_list.html").render(needs=d.elsewhere, rel=rel_for(page.path))
+        return self._shell(page, site_name=f"{d.name}便民服务", title="不在服务站办理的常见事项",
+                           description=f"{d.name}：婚姻登记、身份证、户口等不在村（社区）便民服务站办理的事到哪里办",
+                           content=content)
+
+    def render_elsewhere(self, need: Elsewhere) -> str:
+        d = self.cat.district
+        page = Page("elsewhere", f"elsewhere/{need.code}/", item=need.code)
+        content = self.env.get_template("elsewhere.html").render(need=need, rel=rel_for(page.path))
+        return self._shell(page, site_name=f"{d.name}便民服务", title=need.name,
+                           description=f"{need.name}：到{need.office}办理，办公时间和咨询电话", content=content)
 
     def _qr(self, page: Page) -> str:
         return qr.svg(self.site_url + "/" + page.path)

@@ -63,3 +63,49 @@ def test_portal_finds_a_station_by_part_of_its_name(served, browser):
     visible = pg.locator("#g-stations li[data-name]:visible")
     assert visible.all_inner_texts() == ["税务街社区便民服务站"]
     pg.close()
+
+
+def search_first(pg, query):
+    pg.locator("#g-q").fill(query)
+    first = pg.locator("#g-results li").first
+    first.wait_for()
+    return first
+
+
+@pytest.mark.parametrize("query", ["dibao", "db", "Di Bao", "diba", "低宝", "低保户丢了"])
+def test_pinyin_initials_and_typos_find_the_guide(served, browser, query):
+    pg = browser.new_page(viewport={"width": 360, "height": 740})
+    pg.goto(served.url + f"{STATION}/")
+    first = search_first(pg, query)
+    assert first.locator("a").first.inner_text() == "最低生活保障审核确认", (query, first.inner_text())
+    pg.close()
+
+
+@pytest.mark.parametrize("query,office", [("结婚", "博山区民政局婚姻登记处"), ("身份证丢了", "淄博市公安局博山分局"),
+                                          ("jiehun", "博山区民政局婚姻登记处")])
+def test_a_need_handled_elsewhere_is_answered_with_where_to_go(served, browser, query, office):
+    pg = browser.new_page(viewport={"width": 360, "height": 740})
+    pg.goto(served.url + f"{STATION}/")
+    first = search_first(pg, query)
+    assert "g-elsewhere" in first.get_attribute("class")
+    text = first.inner_text()
+    assert "不在村（社区）便民服务站办理" in text and office in text, text
+    assert first.locator('a[href="tel:12345"]').count() == 1
+    first.locator("a", has_text="详细说明").click()
+    pg.wait_for_url("**/elsewhere/*/")
+    assert office in pg.locator(".g-summary").inner_text()
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 360
+    pg.close()
+
+
+def test_the_typo_table_loads_only_for_a_query_not_understood(served, browser):
+    pg = browser.new_page(viewport={"width": 360, "height": 740})
+    requested = []
+    pg.on("request", lambda r: requested.append(urlsplit(r.url).path))
+    pg.goto(served.url + f"{STATION}/")
+    search_first(pg, "低保")
+    assert "/pinyin.js" not in requested
+    search_first(pg, "低宝")
+    pg.wait_for_function("window.GUIDE_PINYIN !== undefined")
+    assert "/pinyin.js" in requested
+    pg.close()

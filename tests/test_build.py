@@ -1,5 +1,6 @@
 """Stages 3–6 (plan, render, build, publish) on the small fixture tree."""
 import html
+import json
 import re
 from pathlib import Path
 
@@ -99,7 +100,10 @@ def test_search_index_per_item_set(mini_site):
     name = re.search(r'search/([0-9a-f]{10})\.js', village).group(1)
     script = (mini_site / "search" / f"{name}.js").read_text(encoding="utf-8")
     assert script.startswith("window.GUIDE_INDEX=")
-    assert '"低保"' in script and '"老年证"' in script and "LN-001" in script
+    data = json.loads(script[len("window.GUIDE_INDEX="):-2])
+    names = {ref: tokens[0].split() for ref, tokens in data["tokens"].items()}   # the name field
+    assert "低保" in names["JZ-001"] and "dibao" in names["JZ-001"] and "老年证" in names["LN-001"]
+    assert set(data["docs"]) == {"JZ-001", "LN-001", "JF-001"}
 
 
 def test_theme_assets_stored_once(mini_site):

@@ -46,7 +46,7 @@ def test_station_edit_rebuilds_only_that_station(published):
 def test_item_edit_rebuilds_exactly_the_pages_that_show_it(published):
     content, out = published
     index_before = {p.name: p.read_bytes() for p in (out / "search").glob("*.js")}
-    edit(content / "items/JF-001.yaml", "  - 本村（社区）用电户", "  - 本村（社区）用电户（含临时用电）")
+    edit(content / "items/JF-001.yaml", "  - 本村（社区）用电户", "  - 本村（社区）用电户（含光伏发电户）")
     r = build(content, out, quiet=True)
     assert r.ok
     # the guide in both stations that offer it, and its district guide; not the station homes

@@ -4,7 +4,7 @@
      kept (without its ?query) and answers when the network is down. Reading a guide also keeps
      its station's home. Without a kept copy the offline page answers.
    - Theme files carry a content hash in their names (never change): cache first.
-   - Search indexes keep stable names: network first, the kept copy offline.
+   - Search indexes and the pinyin table keep stable names: network first, the kept copy offline.
    - A new build changes VERSION: the browser installs the new worker on the next visit, it
      takes over at once (skipWaiting, claim) and drops the old theme files; kept pages stay.
    The page script (guides.js) registers it and saves a whole station (保存本站指南) into the
@@ -102,5 +102,5 @@ self.addEventListener("fetch", function (event) {
   if (/^(admin|_admin|data)\//.test(rel)) return;        // the editor, reports, open data: always the network
   if (request.mode === "navigate") event.respondWith(page(event));
   else if (/^assets\//.test(rel)) event.respondWith(cacheFirst(event));
-  else if (/^search\//.test(rel)) event.respondWith(networkFirst(event));
+  else if (/^(search\/|pinyin\.js$)/.test(rel)) event.respondWith(networkFirst(event));
 });

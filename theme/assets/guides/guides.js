@@ -14,58 +14,173 @@
     });
   }
 
-  /* Longest-match segmentation against the index's own vocabulary: the words
-     jieba produced at build time. Runs of Latin letters and digits stay whole. */
+  /* Longest-match segmentation against the index's own vocabulary: the words jieba produced
+     at build time. A query in Latin letters is pinyin (dibao, db), spaces ignored. Runs of
+     Chinese the vocabulary does not know (a typo: 低宝; a colloquial word) are kept apart for
+     a second, edit-distance search. generator/search.py documents the index. */
   function segment(query, vocab) {
-    var out = [], text = query.toLowerCase().replace(/\s+/g, " ").trim(), i = 0;
+    var words = [], rest = [], text = query.toLowerCase().replace(/\s+/g, " ").trim(), i = 0, miss = "", missed = false;
+    var han = text.replace(/[^\u4e00-\u9fff]/g, "");
+    if (/^[a-z ]+$/.test(text)) return { words: [text.replace(/ /g, "")], rest: [], latin: true, han: "" };
+    function flush() { if (miss.length >= 2) rest.push(miss); if (miss) missed = true; miss = ""; }
     while (i < text.length) {
       var ch = text[i];
       if (/[a-z0-9]/.test(ch)) {
+        flush();
         var m = /^[a-z0-9]+/.exec(text.slice(i))[0];
-        out.push(m); i += m.length; continue;
+        words.push(m); i += m.length; continue;
       }
       var found = "";
       for (var j = Math.min(text.length, i + 12); j > i + 1; j--) {
         if (vocab[text.slice(i, j)]) { found = text.slice(i, j); break; }
       }
-      if (found) { out.push(found); i += found.length; } else { i += 1; }
+      if (found) { flush(); words.push(found); i += found.length; }
+      else { if (/[\u4e00-\u9fff]/.test(ch)) miss += ch; else flush(); i += 1; }
+    }
+    flush();
+    /* han: the query's Chinese when some of it was not understood (a typo?), for spelling it */
+    return { words: words, rest: rest, latin: false, han: missed && han.length >= 2 ? han : "" };
+  }
+
+  /* Whether a and b differ by one character inserted, removed or changed. */
+  function oneOff(a, b) {
+    if (Math.abs(a.length - b.length) > 1 || a === b) return false;
+    var i = 0, j = 0, edits = 0;
+    while (i < a.length && j < b.length) {
+      if (a[i] === b[j]) { i++; j++; continue; }
+      if (++edits > 1) return false;
+      if (a.length > b.length) i++; else if (a.length < b.length) j++; else { i++; j++; }
+    }
+    return edits + (a.length - i) + (b.length - j) <= 1;
+  }
+
+  /* Pinyin of every stretch of 2-6 characters of a query (低宝 → dibao, 残疾正 → canjizheng),
+     skipping stretches with a character the table lacks. */
+  function spell(han, table) {
+    var out = [];
+    for (var n = Math.min(6, han.length); n >= 2; n--) {
+      for (var k = 0; k + n <= han.length; k++) {
+        var py = "", ok = true;
+        for (var c = k; c < k + n; c++) { if (table[han[c]]) py += table[han[c]]; else ok = false; }
+        if (ok) out.push(py);
+      }
     }
     return out;
   }
 
+  /* Exact words first. Where some of the Chinese typed was not understood, it is also spelt in
+     pinyin (a homophone: 低宝 → dibao → 低保; 残疾正 → canjizheng → 残疾证). If still nothing:
+     near words of the vocabulary, one character or letter off (yibap → yibao), and for pinyin
+     still being typed its shortest completion (diba → dibao). */
+  function search(idx, q, pinyin) {
+    var s = segment(q, idx.invertedIndex);
+    function ask(terms) {
+      terms = terms.filter(function (t, n) { return terms.indexOf(t) === n; });
+      return terms.length ? idx.query(function (query) {
+        terms.forEach(function (t) { query.term(t, { usePipeline: false }); });
+      }) : [];
+    }
+    var hits = ask(s.words), vocab = idx.invertedIndex;
+    if (hits.length && !s.han) return Promise.resolve(hits);
+    var sound = s.han ? pinyin() : Promise.resolve(null);
+    return sound.then(function (table) {
+      var spelt = table ? spell(s.han, table).filter(function (t) { return vocab[t]; }) : [];
+      var found = spelt.length ? ask(s.words.concat(spelt)) : hits;
+      if (found.length) return found;
+      var typed = s.latin ? s.words : s.rest, near = [];
+      typed.forEach(function (t) {
+        var shortest = null;
+        Object.keys(vocab).forEach(function (w) {
+          if (oneOff(w, t)) near.push(w);
+          if (s.latin && w.length > t.length && w.indexOf(t) === 0 && (!shortest || w.length < shortest.length)) shortest = w;
+        });
+        if (shortest) near.push(shortest);
+      });
+      return ask((s.latin ? [] : s.words).concat(near));
+    });
+  }
+
+  /* The lunr index, built here from the tokens the build shipped (lunr's own Builder: the same
+     index lunr would serialise, at a fifth of the bytes). */
+  function buildIndex(data) {
+    var b = new lunr.Builder();
+    b.ref("id");
+    data.fields.forEach(function (f) { b.field(f[0], { boost: f[1] }); });
+    Object.keys(data.tokens).forEach(function (ref) {
+      var doc = { id: ref };
+      data.fields.forEach(function (f, n) { doc[f[0]] = data.tokens[ref][n]; });
+      b.add(doc);
+    });
+    return b.build();
+  }
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text) e.textContent = text;
+    return e;
+  }
+
+  /* A need no station handles (婚姻登记, 身份证 …): where to go, when, whom to call. */
+  function elsewhereAnswer(d, root) {
+    var li = el("li", "g-elsewhere"), call = el("a", null, d[3]);
+    li.appendChild(el("strong", null, d[0]));
+    li.appendChild(el("p", null, "这件事不在村（社区）便民服务站办理。请到：" + d[1]));
+    if (d[2]) li.appendChild(el("p", null, "时间：" + d[2]));
+    var p = el("p", null, "电话：");
+    call.href = "tel:" + d[3].replace(/-/g, ""); p.appendChild(call); li.appendChild(p);
+    var more = el("a", null, "详细说明"); more.href = root + "elsewhere/" + d[4] + "/";
+    p = el("p"); p.appendChild(more); li.appendChild(p);
+    return li;
+  }
+
   function setupSearch(form) {
     var input = form.querySelector("input"), list = form.querySelector("ol");
-    var ready = null, idx = null, docs = null, vocab = null;
+    var ready = null, idx = null, data = null, sounds = null;
+    function pinyin() {   /* the character → pinyin table, loaded on the first query not found as typed */
+      if (!sounds) {
+        sounds = load(form.dataset.pinyin).then(function () {
+          var table = {};
+          window.GUIDE_PINYIN.split("|").forEach(function (g) {
+            var p = g.split(":");
+            for (var k = 0; k < p[1].length; k++) table[p[1][k]] = p[0];
+          });
+          return table;
+        }, function () { sounds = null; return null; });
+      }
+      return sounds;
+    }
     function prepare() {
       if (!ready) {
         ready = load(form.dataset.lunr).then(function () { return load(form.dataset.index); }).then(function () {
-          idx = lunr.Index.load(window.GUIDE_INDEX.index);
-          docs = window.GUIDE_INDEX.docs;
-          vocab = idx.invertedIndex;
+          data = window.GUIDE_INDEX;
+          idx = buildIndex(data);
         });
       }
       return ready;
     }
     function show() {
       var q = input.value.trim();
+      if (!q) { list.innerHTML = ""; return; }
+      search(idx, q, pinyin).then(function (hits) {
+        if (q === input.value.trim()) render(q, hits);
+      });
+    }
+    function render(q, hits) {
       list.innerHTML = "";
-      if (!q) return;
-      var terms = segment(q, vocab);
-      var hits = terms.length ? idx.query(function (query) {
-        terms.forEach(function (t) { query.term(t, { usePipeline: false }); });
-      }) : [];
       if (!hits.length) {
-        var li = document.createElement("li");
-        li.className = "g-none";
-        li.textContent = "没有找到“" + q + "”相关事项。请换个说法，或拨打服务站电话咨询。";
-        list.appendChild(li);
+        list.appendChild(el("li", "g-none", "没有找到“" + q + "”相关事项。请换个说法，或拨打服务站电话咨询。"));
         return;
       }
-      hits.slice(0, 10).forEach(function (hit) {
-        var d = docs[hit.ref], li = document.createElement("li"), a = document.createElement("a");
-        a.href = hit.ref + "/"; a.textContent = d[0];
-        var cat = document.createElement("span"); cat.className = "g-meta"; cat.textContent = " " + d[1];
-        li.appendChild(a); li.appendChild(cat); list.appendChild(li);
+      /* needs handled elsewhere first when they rank near the top: that is the answer */
+      var top = hits[0].score;
+      hits.filter(function (h) { return data.elsewhere[h.ref] && h.score >= top / 2; }).forEach(function (h) {
+        list.appendChild(elsewhereAnswer(data.elsewhere[h.ref], form.dataset.root || ""));
+      });
+      hits.filter(function (h) { return data.docs[h.ref]; }).slice(0, 10).forEach(function (hit) {
+        var d = data.docs[hit.ref], li = el("li"), a = el("a", null, d[0]);
+        a.href = hit.ref + "/";
+        li.appendChild(a); li.appendChild(el("span", "g-meta", " " + d[1])); list.appendChild(li);
       });
     }
     input.addEventListener("focus", prepare);
@@ -223,8 +338,8 @@
     btn.addEventListener("click", function () {
       var urls = [clean(location.href)];
       document.querySelectorAll(btn.dataset.links).forEach(function (a) { urls.push(clean(a.href)); });
-      ["index", "lunr"].forEach(function (k) { if (btn.dataset[k]) urls.push(new URL(btn.dataset[k], location.href).href); });
-      var done = 0, failed = 0, guides = urls.length - 1 - (btn.dataset.index ? 1 : 0) - (btn.dataset.lunr ? 1 : 0);
+      ["index", "lunr", "pinyin"].forEach(function (k) { if (btn.dataset[k]) urls.push(new URL(btn.dataset[k], location.href).href); });
+      var done = 0, failed = 0, guides = urls.length - 1 - ["index", "lunr", "pinyin"].filter(function (k) { return btn.dataset[k]; }).length;
       btn.disabled = true;
       status.textContent = "正在保存……";
       caches.open(PAGES).then(function (cache) {
