@@ -199,11 +199,62 @@ def _phone(cat: Catalogue, number: str) -> dict:
     return point
 
 
-def _service(cat: Catalogue, item: Item, url: str, area: dict, channels: list[dict]) -> dict:
+# The catalogue writes the town-level body of an item generically (镇人民政府（街道办事处）, 镇（街道）…):
+# on a station's guide it is that station's own town, named as the public knows it.
+_TOWN_BODY = "镇人民政府（街道办事处）"
+_TOWN = "镇（街道）"
+_DAY_NAMES = dict(zip(("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
+                      ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")))
+
+
+def providers(cat: Catalogue, item: Item, station: str | None = None) -> list[dict]:
+    """The item's implementing bodies (实施主体, written joined by ；) as separate organisations;
+    with a station, the town's own body in place of the generic 镇人民政府（街道办事处）."""
+    d = cat.district
+    town = cat.town_name(station[:9]) if station else None
+    out = []
+    for name in (n.strip() for n in item.department.split("；")):
+        if not name:
+            continue
+        if town:
+            body = f"{d.name}{town}{'办事处' if town.endswith('街道') else '人民政府'}"
+            name = name.replace(_TOWN_BODY, body).replace(_TOWN, f"{d.name}{town}")
+        out.append({"@type": "GovernmentOrganization", "name": name})
+    return out
+
+
+def hours(st) -> list[dict]:
+    """A station's opening hours as schema.org OpeningHoursSpecification, one per range and day set."""
+    spans: dict[str, list[str]] = {}
+    for key, day in _DAY_NAMES.items():
+        for span in getattr(st.hours, key):
+            spans.setdefault(span, []).append(f"https://schema.org/{day}")
+    return [{"@type": "OpeningHoursSpecification", "dayOfWeek": days, "opens": span[:5], "closes": span[6:]}
+            for span, days in spans.items()]
+
+
+def _offers(item: Item) -> list[dict]:
+    if item.fees == "不收费":
+        return [{"@type": "Offer", "name": "不收费", "price": "0", "priceCurrency": "CNY"}]
+    return [{"@type": "Offer", "name": f.name, "description": f"{f.amount}（依据：{f.basis}）", "priceCurrency": "CNY"}
+            for f in item.fees]
+
+
+def _processing(item: Item) -> str:
+    """The promised time as an ISO 8601 duration (working days counted as days: an upper bound's
+    order of magnitude; the page says 个工作日)."""
+    return f"P{item.promised_limit_days}D" if item.case_type == "承诺件" else "P0D"
+
+
+def _service(cat: Catalogue, item: Item, url: str, area: dict, channels: list[dict],
+             station: str | None = None) -> dict:
+    for c in channels:
+        c["processingTime"] = _processing(item)
     if item.online.available and item.online.url:
         channels.append({"@type": "ServiceChannel", "name": f"网上办理：{cat.district.portal.name}",
                          "serviceUrl": item.online.url,
-                         "servicePhone": _phone(cat, item.phone)})
+                         "servicePhone": _phone(cat, item.phone),
+                         "processingTime": _processing(item)})
     return {
         "@context": "https://schema.org",
         "@type": "GovernmentService",
@@ -211,9 +262,12 @@ def _service(cat: Catalogue, item: Item, url: str, area: dict, channels: list[di
         "identifier": item.code,
         "url": url,
         "serviceType": item.category,
-        "provider": {"@type": "GovernmentOrganization", "name": item.department},
+        "provider": providers(cat, item, station),
         "areaServed": area,
         "availableChannel": channels,
+        "offers": _offers(item),
+        "termsOfService": ("即办件，当场办结" if item.case_type == "即办件"
+                           else f"承诺件，{item.promised_limit_days} 个工作日内办结"),
     }
 
 
@@ -224,10 +278,12 @@ def guide_jsonld(cat: Catalogue, station: str, item: str) -> str:
     place = st.name.removesuffix("便民服务站")
     area = {"@type": "AdministrativeArea", "name": f"{cat.district.name}{cat.town_name(station[:9])}{place}",
             "identifier": station}
+    opening = hours(st)
     channel = {"@type": "ServiceChannel", "name": st.name, "serviceUrl": url,
-               "servicePhone": _phone(cat, st.phone),
-               "serviceLocation": {"@type": "Place", "name": st.name, "address": _address(cat, st.address)}}
-    return _script(_service(cat, it, url, area, [channel]))
+               "servicePhone": {**_phone(cat, st.phone), "hoursAvailable": opening},
+               "serviceLocation": {"@type": "Place", "name": st.name, "address": _address(cat, st.address),
+                                   "openingHoursSpecification": opening}}
+    return _script(_service(cat, it, url, area, [channel], station))
 
 
 def item_jsonld(cat: Catalogue, item: str) -> str:

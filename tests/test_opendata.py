@@ -77,7 +77,9 @@ def test_csv_opens_in_excel_as_utf8(mini_site):
 def _check_service(ld: dict, item: dict, url: str, phone: str, street: str | None):
     assert ld["@context"] == "https://schema.org" and ld["@type"] == "GovernmentService"
     assert ld["name"] == item["name"] and ld["serviceType"] == item["category"]
-    assert ld["provider"] == {"@type": "GovernmentOrganization", "name": item["department"]}
+    # the implementing bodies one by one (not joined by ；), each an organisation
+    assert [p["@type"] for p in ld["provider"]] == ["GovernmentOrganization"] * len(item["department"].split("；"))
+    assert all("；" not in p["name"] for p in ld["provider"])
     assert ld["areaServed"]["@type"] == "AdministrativeArea" and ld["areaServed"]["name"]
     first = ld["availableChannel"][0]
     assert first["@type"] == "ServiceChannel" and first["serviceUrl"] == url
@@ -99,6 +101,15 @@ def test_guide_pages_carry_government_service_jsonld(mini_site):
     _check_service(ld, item, url, st["phone"], st["address"])
     assert ld["areaServed"]["identifier"] == STATION and "安上村" in ld["areaServed"]["name"]
     assert ld["availableChannel"][0]["serviceLocation"]["name"] == st["name"]
+    # issue 23.4: the real town instead of 镇人民政府（街道办事处）; hours, processing time and fees
+    assert [p["name"] for p in ld["provider"]] == ["博山区城东街道办事处", "博山区民政局"]
+    channel = ld["availableChannel"][0]
+    monday = [h for h in channel["servicePhone"]["hoursAvailable"] if "https://schema.org/Monday" in h["dayOfWeek"]]
+    assert sorted((h["opens"], h["closes"]) for h in monday) == sorted(
+        (r[:5], r[6:]) for r in st["hours"]["mon"]) and monday
+    assert channel["serviceLocation"]["openingHoursSpecification"] == channel["servicePhone"]["hoursAvailable"]
+    assert channel["processingTime"] == (f"P{item['promised_limit_days']}D" if item["case_type"] == "承诺件" else "P0D")
+    assert ld["offers"] == [{"@type": "Offer", "name": "不收费", "price": "0", "priceCurrency": "CNY"}]
     (ld,) = jsonld((mini_site / "items" / ITEM / "index.html").read_text(encoding="utf-8"))
     _check_service(ld, item, f"{district['site_url'].rstrip('/')}/items/{ITEM}/", item["phone"], None)
     assert ld["areaServed"]["identifier"] == district["code"]
