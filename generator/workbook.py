@@ -31,6 +31,7 @@ from .load import RawContent, Source, display, load
 from .model import Item, Station, _inner_model
 from .problems import Problems, os_reason
 from .text import normalise_breaks
+from . import workbook_layout as layout
 from .workbook_cells import append
 from .workbook_read import MAX_ROWS, open_workbook  # noqa: F401 -- MAX_ROWS: the limit, named here too
 from .workbook_sync import META, KeyProblem, find_conflicts, read_meta, record_digest, resolve_scope, write_meta
@@ -59,6 +60,10 @@ class Column:
     nullable: bool = False
     bounds: tuple = (None, None)  # (ge, le) for integers
     key: bool = False  # the record code column of a root sheet
+    help: str | None = None  # the model's description: the cell's input prompt
+    examples: tuple = ()
+    required: bool = False
+    legacy: str | None = None  # the header workbooks exported before had (父.子), still read
 
 
 @dataclass
@@ -139,13 +144,20 @@ def _sheet(model, title, field_path, code_header, dict_key=None, taken=None) -> 
     return sheet
 
 
-def _columns(sheet: Sheet, model, prefix: tuple, header_prefix: str, taken: set) -> None:
+def nested_header(parent: str, child: str) -> str:
+    """A nested field's header in words: the child's title when it names its group already
+    (网上办理入口, 可帮办代办), else 父（子）: 六有一能（有场所）, 办公时间（周一）. Never 父.子."""
+    return child if parent in child else f"{parent}（{child}）"
+
+
+def _columns(sheet: Sheet, model, prefix: tuple, header_prefix: str, taken: set, legacy_prefix: str = "") -> None:
     for name, info in model.model_fields.items():
         path = prefix + (name,)
-        title = header_prefix + (info.title or name)
+        title = nested_header(header_prefix, info.title or name) if header_prefix else (info.title or name)
+        legacy = legacy_prefix + (info.title or name) if legacy_prefix else None
         kind, detail, nullable = _shape(info.annotation)
         if kind == "model":
-            _columns(sheet, detail, path, title + ".", taken)
+            _columns(sheet, detail, path, title, taken, (legacy or title) + ".")
         elif kind in ("models", "dictmodels"):
             if sheet.field:  # a list inside a list: not in the model today; one YAML cell keeps it lossless
                 sheet.columns.append(Column(path, title, "yaml", nullable=nullable))
@@ -171,7 +183,8 @@ def _columns(sheet: Sheet, model, prefix: tuple, header_prefix: str, taken: set)
         else:
             scalar_kind, choices = detail
             col = Column(path, title, "lines" if kind == "lines" else scalar_kind, choices, nullable,
-                         _bounds(info), key=(not sheet.field and path == ("code",)))
+                         _bounds(info), key=(not sheet.field and path == ("code",)), help=info.description,
+                         examples=tuple(info.examples or ()), required=info.is_required(), legacy=legacy)
             if kind == "lines":
                 col.choices = choices  # element kind kept in choices[0] is not needed: elements are text
             sheet.columns.append(col)
@@ -264,6 +277,7 @@ def export_workbook(catalogue: Catalogue, path: Path, town: str | None = None) -
     bold = Font(bold=True)
     head_fill = PatternFill("solid", fgColor="DDEBF7")
     wrap = Alignment(wrap_text=True, vertical="top")
+    top = Alignment(vertical="top")  # a row grown for a multi-line cell reads from its top line
     lists_sheet = None
     counts: dict[str, int] = {}
     for root in specs:
@@ -296,8 +310,7 @@ def export_workbook(catalogue: Catalogue, path: Path, town: str | None = None) -
                 fmt = {"date": "yyyy-mm-dd", "int": "0"}.get(col.kind, "@")
                 for (cell,) in ws.iter_rows(min_row=2, max_row=last, min_col=offset + i + 1, max_col=offset + i + 1):
                     cell.number_format = fmt
-                    if col.kind in ("lines", "text", "yaml"):
-                        cell.alignment = wrap
+                    cell.alignment = wrap if col.kind in ("lines", "text", "yaml") else top
                 dv = None
                 if col.kind in ("bool", "choice"):
                     choices = (YES, NO) if col.kind == "bool" else col.choices
@@ -316,16 +329,26 @@ def export_workbook(catalogue: Catalogue, path: Path, town: str | None = None) -
                 elif col.kind == "date":
                     dv = DataValidation(type="date", operator="greaterThan", formula1="1")
                     dv.error, dv.errorTitle = "请填写日期，例如 2026-11-20", "应为日期"
-                if dv is not None:
+                if dv is None:
+                    dv = DataValidation(allow_blank=True)  # any value: only the input prompt
+                else:
                     dv.showErrorMessage = True
-                    dv.add(f"{letter}2:{letter}{max(last, 2) + 1000}")
-                    ws.add_data_validation(dv)
+                dv.promptTitle, dv.prompt = layout.prompt(col.header, col.help, list(col.examples), col.kind,
+                                                          col.required and not col.nullable)
+                dv.showInputMessage = True
+                dv.add(f"{letter}2:{letter}{max(last, 2) + 1000}")
+                ws.add_data_validation(dv)
+            widths = [min(MAX_WIDTH, max(8, w + 2)) for w in widths]
             for i, w in enumerate(widths):
-                ws.column_dimensions[_letter(i + 1)].width = min(MAX_WIDTH, max(8, w + 2))
+                ws.column_dimensions[_letter(i + 1)].width = w
             for cell in ws[1]:
                 cell.font, cell.fill = bold, head_fill
                 cell.alignment = Alignment(wrap_text=True, vertical="center")
             ws.freeze_panes = "B2"
+            layout.fit_rows(ws, widths, first_row=1)
+            wide = layout.pages_wide(widths)  # fit to the width when that stays readable
+            layout.print_setup(ws, f"{catalogue.district.name} {sheet.title}", wide=wide,
+                               cols=("A:B" if not sheet.field else "A:A") if wide > 1 else None)
     _write_offers(wb.create_sheet(OFFERS), catalogue, records["服务站"], bold, head_fill)
     counts[OFFERS] = len(records["服务站"])
     write_meta(wb, scope, [(title, r) for title in ("事项", "服务站") for r in records[title]], catalogue.root)
@@ -378,13 +401,13 @@ def _write_about(ws, cat: Catalogue, scope: str, specs: list[Sheet]) -> None:
         (SCOPE_LABEL, town),
         ("导出日期", dt.date.today().isoformat()),
         ("", None),
-        ("怎样修改", "直接修改各工作表的单元格，保存为 .xlsx，然后运行：guides import 本文件.xlsx"),
-        ("", "第 1 行是表头（字段名称），请勿修改；“是/否”、类型等列可从下拉列表选择。"),
+        ("怎样修改", "直接修改各工作表的单元格，改好后保存（仍为 .xlsx 格式），交回区里导入。"),
+        ("", "第 1 行是表头（字段名称），请勿修改；点一个单元格会显示这一列怎样填写。“是/否”、类型等列可从下拉列表选择。"),
         ("", "多个值（如受理条件、俗称、办公时间段）写在同一单元格中，每行一个（Alt+Enter 换行）。"),
         ("", "申请材料、工作人员等写在各自的工作表中，第 1 列是所属事项或服务站的编码；每行一条，顺序即显示顺序。"),
         ("", f"“{OFFERS}”表由“服务站”表的“可办事项”各列得出，仅供查看：要改可办事项，请改“服务站”表。"),
         ("", "不要合并单元格，不要填写公式；工作簿中没有的记录不会被删除（停用请按管理员手册办理）。"),
-        ("", "导入前会按 guides check 的全部规则检查；有任何错误都不会写入，错误会指出工作表、单元格和字段。"),
+        ("", "导入前会按全部规则检查；有任何错误都不会写入，错误会指出工作表、单元格和字段。"),
     ]
     if scope != DISTRICT_SCOPE:
         lines.append(("", "本工作簿只含本镇（街道）的服务站；导入时只能修改本镇（街道）的服务站。"))
@@ -395,7 +418,9 @@ def _write_about(ws, cat: Catalogue, scope: str, specs: list[Sheet]) -> None:
     ws.column_dimensions["B"].width = 110
     for row in ws.iter_rows(min_row=2):
         row[0].font = Font(bold=True)
-        row[1].alignment = Alignment(wrap_text=True)
+        row[1].alignment = Alignment(wrap_text=True, vertical="top")
+    layout.fit_rows(ws, [14, 110])
+    layout.print_setup(ws, ABOUT)
 
 
 def _write_offers(ws, cat: Catalogue, stations: list[Station], bold, fill) -> None:
@@ -417,6 +442,9 @@ def _write_offers(ws, cat: Catalogue, stations: list[Station], bold, fill) -> No
     for i in range(len(codes)):
         ws.column_dimensions[_letter(i + 3)].width = 9
     ws.freeze_panes = "C3"
+    # a station x item matrix too wide for one page (at its own size: 144 pages for the district):
+    # three pages wide, the station codes and names and the item names on every page
+    layout.print_setup(ws, f"{cat.district.name} {OFFERS}", wide=3, rows="1:2", cols="A:B")
     ws.protection.sheet = True  # derived: Excel and LibreOffice warn before an edit (no password)
 
 
@@ -556,12 +584,14 @@ def _text(value) -> str:
 def _headers(ws, sheet: Sheet, reader: _Reader) -> dict[str, int] | None:
     expected = ([sheet.code_header] if sheet.field else []) + ([sheet.dict_key] if sheet.dict_key else []) + [
         c.header for c in sheet.columns]
+    legacy = {c.legacy: c.header for c in sheet.columns if c.legacy and c.legacy != c.header}
     found: dict[str, int] = {}
     ok = True
     for cell in ws[1] if ws.max_row >= 1 else ():
         if cell.value is None:
             continue
         h = str(cell.value).strip()
+        h = legacy.get(h, h)  # a workbook exported before headers were words (父.子)
         if h in found:
             reader.error(f"{ws.title}!{cell.coordinate}", h, f"表头重复（{_letter(found[h] + 1)}1 已有这一列）")
             ok = False
@@ -786,7 +816,7 @@ def _check_offers(wb, cat: Catalogue, before, codes: list[str], reader: _Reader)
                 was = set(before().get(code, cat.offers[code]))
             if ticked != (item in was):
                 reader.error(f"{OFFERS}!{cell.coordinate}", f"{item}", "本表由“服务站”表的“可办事项”各列得出，不能直接修改："
-                             "要增加或减少本站事项，请改“服务站”表的“可办事项.增加事项/减少事项”")
+                             "要增加或减少本站事项，请改“服务站”表的“可办事项（增加事项）”“可办事项（减少事项）”两列")
 
 
 _ASCII_LOC = re.compile(r" \([\w.\-]+\)$")

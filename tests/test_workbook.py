@@ -71,8 +71,8 @@ def test_workbook_shape_follows_the_model(sample_book):
     items, stations = wb["事项"], wb["服务站"]
     # every scalar field of Item is a column headed by its Chinese title; nested records as 父.子
     assert headers(items)[0] == Item.model_fields["code"].title
-    assert "网上办理.可网上办理" in headers(items) and "帮办代办.可上门服务" in headers(items)
-    assert {"办公时间.周一", "六有一能.有场所", "可办事项.默认事项清单"} <= set(headers(stations))
+    assert "可网上办理" in headers(items) and "帮办代办（可上门服务）" in headers(items)
+    assert {"办公时间（周一）", "六有一能（有场所）", "可办事项（默认事项清单）"} <= set(headers(stations))
     for name in ("申请材料", "设定依据", "办理流程", "常见问题", "工作人员", "事项本站说明", "便民服务点"):
         assert headers(wb[name])[0] in (Item.model_fields["code"].title, Station.model_fields["code"].title)
     assert items.freeze_panes == "B2" and stations.freeze_panes == "B2"
@@ -81,7 +81,7 @@ def test_workbook_shape_follows_the_model(sample_book):
     lists = {str(dv.sqref).split(":")[0][:-1]: dv.formula1 for dv in items.data_validations.dataValidation
              if dv.type == "list"}
     case_col = openpyxl.utils.get_column_letter(headers(items).index("办件类型") + 1)
-    online_col = openpyxl.utils.get_column_letter(headers(items).index("网上办理.可网上办理") + 1)
+    online_col = openpyxl.utils.get_column_letter(headers(items).index("可网上办理") + 1)
     assert lists[case_col] == '"即办件,承诺件"' and lists[online_col] == '"是,否"'
     assert items.column_dimensions["B"].width > 10  # sized to the names
     # the station × item sheet: one tick per offered item
@@ -168,12 +168,12 @@ def test_hand_broken_workbook_names_each_cell(mini, tmp_path):
     copies = cell(mat, 2, "份数")
     copies.value = "三"  # wrong type in a cell
     st = wb["服务站"]
-    add = cell(st, 2, "可办事项.增加事项")
+    add = cell(st, 2, "可办事项（增加事项）")
     add.value = "XX-999"  # unknown item code
     items = wb["事项"]
     items.append([c.value for c in items[2]])  # duplicate code
     dup_row = items.max_row
-    online = cell(items, 3, "网上办理.可网上办理")
+    online = cell(items, 3, "可网上办理")
     online.value = "也许"  # not 是/否
     wb.save(book)
     code, errors, stderr = run_import(book, mini)
@@ -182,7 +182,7 @@ def test_hand_broken_workbook_names_each_cell(mini, tmp_path):
     assert ("申请材料", copies.coordinate, "申请材料[1].份数") in found, stderr
     assert ("服务站", add.coordinate, "可办事项.增加事项[1]") in found, stderr
     assert ("事项", f"A{dup_row}", "事项编码") in found, stderr
-    assert ("事项", online.coordinate, "网上办理.可网上办理") in found, stderr
+    assert ("事项", online.coordinate, "可网上办理") in found, stderr
     assert "应为整数" in stderr and "XX-999" in stderr and "重复" in stderr and "应为“是”或“否”" in stderr
     assert "内容文件未做任何改动" in stderr
 

@@ -79,7 +79,7 @@ def test_open_data_csv_neutralises_formulas_json_unchanged(formulas, tmp_path):
     row = next(r for r in rows if r["村（社区）区划代码"] == "370304001200")
     assert row["地址"] == "'" + FORMULAS["address"]
     assert row["投诉箱位置"] == "'" + FORMULAS["complaint_box"]
-    assert row["办公时间.节假日安排"] == "'" + FORMULAS["holiday_note"]
+    assert row["办公时间（节假日安排）"] == "'" + FORMULAS["holiday_note"]
     # no cell of either file begins with a formula character, in any row
     for name in ("stations.csv", "items.csv"):
         for line in csv.reader(io.StringIO((site / "data" / name).read_text("utf-8-sig"))):
@@ -132,7 +132,7 @@ def test_export_writes_text_as_text_and_imports_back_unchanged(formulas, tmp_pat
     wb = openpyxl.load_workbook(book)
     st = wb["服务站"]
     r2 = row_of(st, "370304001200")
-    for header, key in (("地址", "address"), ("投诉箱位置", "complaint_box"), ("办公时间.节假日安排", "holiday_note")):
+    for header, key in (("地址", "address"), ("投诉箱位置", "complaint_box"), ("办公时间（节假日安排）", "holiday_note")):
         c = cell(st, r2, header)
         assert c.value == FORMULAS[key] and c.data_type == "s", (header, c.value, c.data_type)
     notes = [c for row in wb["申请材料"].iter_rows() for c in row if c.value == "#N/A"]
