@@ -252,6 +252,7 @@ def _build(content: Path, out: Path, *, config_file: Path, stations: list[str] |
         baseline = (previous_state or {}).get("snapshot")
         change = report.compare(baseline, snapshot, catalogue)
         change["pages_written"] = len(written)
+        change["preview"] = not record  # the report page says the changes are still to be published
         built = reprint.now()
         queue.add(change, built, catalogue.offers)  # the report page shows the queue as it will be
         change["queue"] = reprint.view(queue, catalogue)
