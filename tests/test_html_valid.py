@@ -17,9 +17,10 @@ from generator.serve import Hooks, Reloader, _handler
 
 VNU = ROOT / "node_modules/vnu-jar/build/dist/vnu.jar"
 STATION, COMMUNITY = "370304001200", "370304002001"
-# the portal, a station home, a guide, a district item page, the item directory and the 404 page
+# the portal, a station home, a guide, a district item page, the item directory, the 404 page, the offline
+# page and the pages of needs handled elsewhere
 PAGES = ["index.html", f"{STATION}/index.html", f"{STATION}/LN-001/index.html", "items/JZ-001/index.html",
-         "items/index.html", "404.html"]
+         "items/index.html", "404.html", "offline/index.html", "elsewhere/index.html", "elsewhere/hunyin/index.html"]
 
 
 def test_w3c_validator_reports_no_errors(mini_site):

@@ -163,3 +163,23 @@ def test_manifest_names_the_site_and_its_icons(mini_site):
     precache = sw.split("var PRECACHE = ")[1].split(";\n")[0]
     for path in json.loads(precache):   # every precached file exists (a missing one fails the install)
         assert (mini_site / path).is_file() or (mini_site / path / "index.html").is_file(), path
+
+
+def test_a_link_shared_into_wechat_shows_a_title_a_description_and_an_icon(site, phone):
+    """Issue 23.6: Open Graph tags with absolute addresses, read from the page in chromium; the icon
+    is a PNG of the site (≥ 300 px, as chat apps want for a thumbnail)."""
+    import struct
+    root, base = site
+    page = phone.new_page()
+    for path, title in ((f"{STATION}/JZ-001/", "最低生活保障审核确认"), (f"{STATION}/", "安上村便民服务站"),
+                        ("", "博山区村（社区）便民服务站"), ("elsewhere/hunyin/", "婚姻登记（结婚、离婚、补领结婚证）")):
+        page.goto(base + path)
+        og = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('meta[property^="og:"]')]
+                                .map(m => [m.getAttribute('property'), m.content]))""")
+        site_url = "https://guides.mini.example/"
+        assert og["og:title"] == title and og["og:description"] and og["og:url"] == site_url + path, og
+        assert og["og:image"].startswith(site_url + "assets/guides/icon-512.") and og["og:image"].endswith(".png")
+        png = (root / og["og:image"].removeprefix(site_url)).read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", png[16:24]) == (512, 512)
+    page.goto(base + "404.html")   # what the server answers for any unknown address: it claims none
+    assert page.locator("h1").inner_text() == "页面不存在" and page.locator('meta[property="og:url"]').count() == 0
