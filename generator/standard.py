@@ -368,7 +368,7 @@ def content(report: Report, found: list[Cause] | None = None) -> str:
     if not report.review:
         parts.append("<p>无：每个事项都在核对周期内核对过，且没有引用已废止的依据。</p>")
     else:
-        parts.append(f"<p>{len(report.review)} 个事项的政策事实需要核对（从未核对、超过核对周期，或引用了已废止的依据）。</p>")
+        parts.append(f"<p>{len(report.review)} 个事项的政策事实需要核对（从未核对、超过核对周期、设定依据没有写明文件名称，或引用了已废止的依据）。</p>")
         parts.append(_table(("事项编码", "事项名称", "待核对原因"),
                             [[e(c), e(name), "<br>".join(map(e, reasons))]
                              for c, (name, reasons) in report.review.items()], "review"))

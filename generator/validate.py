@@ -340,7 +340,7 @@ def review_findings(item: Item, d: District, today: dt.date) -> list[tuple[tuple
                     "有核对日期但没有核对来源"))
     for i, b in enumerate(item.legal_bases):
         if "《" not in b.law:  # "有关规定" is not a basis a policy officer can check
-            out.append((("legal_bases", i, "law"), "设定依据没有写明文件名称（用《》标出）：补上文件名称和文号；"
+            out.append((("legal_bases", i, "law"), f"设定依据没有写明文件名称（用《》标出）：“{b.law}”；补上文件名称和文号，"
                                                    "确实无法确定的，列入内容复核清单待核实", "设定依据没有写明文件名称"))
     for rep in d.repealed:
         gone = f"《{rep.title.strip().strip('《》')}》" + (f"（{rep.number}）" if rep.number else "")
