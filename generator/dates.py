@@ -13,10 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .files import atomic_write
 from .model import Item
 from .validate import Catalogue
 
@@ -69,10 +69,4 @@ def record(content: Path, cat: Catalogue) -> None:
             return
     except OSError:
         pass
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    atomic_write(path, text)

@@ -10,10 +10,10 @@ with the content change (generator/record.py).
 """
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
+from .files import atomic_write
 from .plan import Page, plan
 from .problems import Problems
 from .validate import Catalogue
@@ -175,12 +175,4 @@ def update_netlify(path: Path, redirects: list[tuple[str, str]]) -> None:
 def _replace(path: Path, text: str) -> None:
     """Write a whole new file, then rename it over the old one: a full disk or a kill half-way
     must never leave the ledger (the administrator's record) truncated."""
-    tmp = path.with_name(f".{path.name}.part")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException as e:
-        tmp.unlink(missing_ok=True)
-        if isinstance(e, OSError) and not e.filename:
-            e.filename = str(path)  # a failed write names no file: the message should
-        raise
+    atomic_write(path, text)

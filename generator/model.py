@@ -19,6 +19,12 @@ from .urls import site_origin
 
 CODE_PATTERN = r"^[A-Za-z0-9-]+$"
 VILLAGE_CODE_PATTERN = r"^\d{12}$"
+
+
+def town_code(village_code: str) -> str:
+    """The town's (镇/街道) 9-digit code: the first 9 digits of a village's 12-digit code."""
+    return village_code[:9]
+
 TIME_RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 
 ITEM_TYPES = ("公共服务", "行政许可", "行政确认", "行政给付", "行政裁决", "其他行政权力", "便民服务")

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from markupsafe import escape
 
+from .files import atomic_path
 from .validate import Catalogue
 
 # Attributes whose values are links to files of the site.
@@ -123,17 +124,11 @@ def write_zip(cat: Catalogue, site: Path, code: str, dest: Path) -> Path:
     files["index.html"] = landing(st.name, code, f"{copy.site_url}/{code}/").encode("utf-8")
     folder = f"{code}-offline"
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(dest.name + ".part")
-    try:
+    with atomic_path(dest) as tmp:  # a disk full half-way leaves no half-written zip beside the good one
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as z:
             for path in sorted(files):
                 info = zipfile.ZipInfo(f"{folder}/{path}", date_time=(2020, 1, 1, 0, 0, 0))
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.external_attr = 0o644 << 16
                 z.writestr(info, files[path])
-        tmp.replace(dest)
-    except BaseException:  # e.g. disk full: no half-written zip stays beside the good one
-        tmp.unlink(missing_ok=True)
-        raise
     return dest

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .model import District, Item, Station
+from .model import District, Item, Station, town_code
 from .validate import Catalogue
 
 DATA = "data"
@@ -76,7 +76,7 @@ def open_item(cat: Catalogue, item: Item) -> OpenItem:
 def open_station(cat: Catalogue, code: str) -> OpenStation:
     st = cat.stations[code]
     base = f"{cat.district.site_url}/{code}/"
-    return OpenStation(**dict(st), town_code=code[:9], town_name=cat.town_name(code[:9]), url=base,
+    return OpenStation(**dict(st), town_code=town_code(code), town_name=cat.town_name(town_code(code)), url=base,
                        sample_contacts=cat.district.sample_data,
                        offered=[OfferedItem(code=c, name=cat.items[c].name, url=f"{base}{c}/")
                                 for c in cat.offers[code]])
@@ -136,7 +136,7 @@ def files(cat: Catalogue) -> dict[str, bytes]:
             ("提供服务站数", lambda it: sum(1 for o in cat.offers.values() if it.code in o)),
             ("咨询电话为示例数据", lambda it: "是" if cat.district.sample_phone(it.phone) else "否")])),
         f"{DATA}/stations.csv": _csv(_table(Station, list(cat.stations.values()), [
-            ("镇（街道）", lambda st: cat.town_name(st.code[:9])),
+            ("镇（街道）", lambda st: cat.town_name(town_code(st.code))),
             ("服务站网址", lambda st: f"{base}/{st.code}/"),
             ("实际可办事项", lambda st: "\n".join(cat.offers[st.code])),
             ("实际可办事项数", lambda st: len(cat.offers[st.code])),
@@ -276,7 +276,7 @@ def guide_jsonld(cat: Catalogue, station: str, item: str) -> str:
     st, it = cat.stations[station], cat.items[item]
     url = f"{cat.district.site_url}/{station}/{item}/"
     place = st.name.removesuffix("便民服务站")
-    area = {"@type": "AdministrativeArea", "name": f"{cat.district.name}{cat.town_name(station[:9])}{place}",
+    area = {"@type": "AdministrativeArea", "name": f"{cat.district.name}{cat.town_name(town_code(station))}{place}",
             "identifier": station}
     opening = hours(st)
     channel = {"@type": "ServiceChannel", "name": st.name, "serviceUrl": url,

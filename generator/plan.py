@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from .model import town_code
 from .validate import Catalogue
 
 
@@ -107,7 +108,7 @@ class Fingerprints:
     def station(self, code: str) -> str:
         return self._part(("station", code), lambda: {
             "station": self.cat.stations[code].model_dump(mode="json", exclude={"local_notes", "checklist"}),
-            "town": self.cat.town_name(code[:9])})
+            "town": self.cat.town_name(town_code(code))})
 
     def _local(self, page: Page, partner_fields: set | None) -> str:
         st = self.cat.stations[page.station]

@@ -58,6 +58,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import dates, offline, printfont, qr, reprint
+from .model import town_code
+from .files import atomic_write
 from .plan import Fingerprints, Page
 from .problems import Problems
 from .render import item_badges
@@ -562,11 +564,11 @@ class StationPrinter:
         pack, total = self.render_pdf(code, self.pack_title(code), sections,
                                       "村（社区）便民服务站公开公示栏：封面、事项目录清单、办事指南")
         poster, _ = self.render_pdf(code, f"{st.name} 二维码海报", [self.poster_section(code)], "服务站二维码海报")
-        _write_atomic(dest / names["board_pack"], pack)
-        _write_atomic(dest / names["poster"], poster)
+        atomic_write(dest / names["board_pack"], pack)
+        atomic_write(dest / names["poster"], poster)
         offline.write_zip(self.cat, self.site, code, dest / names["offline"])
         manifest = self.manifest(code, key, sections, total)
-        _write_atomic(dest / names["manifest"], json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
+        atomic_write(dest / names["manifest"], json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
         report.pages, report.stamp = total, manifest["stamp"]
         report.replace, report.removed = _changes(previous, manifest)
         return report
@@ -580,7 +582,7 @@ class StationPrinter:
         title = f"{name} 重印公示材料（{dt.date.today().isoformat()}）"
         first = next(iter(pending))
         data, total = self.render_pdf(first, title, sections, "村（社区）便民服务站公开公示栏：需更换的材料")
-        _write_atomic(dest, data)
+        atomic_write(dest, data)
         return {"town": town, "name": name, "file": dest.name, "pages": total,
                 "stations": list(pending), "sections": [_section_record(s) for s in sections]}
 
@@ -593,17 +595,6 @@ def _digest(data) -> str:
     if not isinstance(data, str):
         data = json.dumps(data, ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(data.encode()).hexdigest()[:12]
-
-
-def _write_atomic(dest: Path, data: bytes) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(dest.name + ".part")
-    try:
-        tmp.write_bytes(data)
-        tmp.replace(dest)
-    except OSError:  # e.g. disk full: no half-written file stays behind
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _read_manifest(path: Path) -> dict | None:
@@ -636,7 +627,7 @@ def delivery_order(cat: Catalogue, pending: dict[str, list]) -> dict[str, dict[s
     towns: dict[str, dict[str, list]] = {}
     for code in cat.stations:
         if code in pending:
-            towns.setdefault(code[:9], {})[code] = pending[code]
+            towns.setdefault(town_code(code), {})[code] = pending[code]
     return towns
 
 
@@ -800,7 +791,7 @@ def print_stations(content: Path, site: Path, codes: list[str] | None, *, out: P
         order = list(delivery_order(cat, pending))
         packs = sorted(results, key=lambda r: order.index(r["town"]))
         if packs:
-            _write_atomic(dest / "manifest.json", json.dumps({"printed": when, "towns": packs},
+            atomic_write(dest / "manifest.json", json.dumps({"printed": when, "towns": packs},
                                                              ensure_ascii=False, indent=1).encode("utf-8"))
         return Result(True, problems, [], built, True, packs, dest if packs else None, test_print)
     order = {c: i for i, c in enumerate(codes)}

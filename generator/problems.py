@@ -67,14 +67,6 @@ class Problems(list):
                 print(p, file=stream)
 
 
-class ContentError(Exception):
-    """Raised by a stage when the content has errors; carries all of them."""
-
-    def __init__(self, problems: Problems):
-        super().__init__(f"{len(problems.errors)} 个错误")
-        self.problems = problems
-
-
 # strerror is English (the C library's words): the errors an administrator may meet, in Chinese.
 _ERRNO = {
     "ENOSPC": "磁盘空间不足（ENOSPC）",

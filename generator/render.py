@@ -15,7 +15,8 @@ import jinja2
 
 from . import opendata, qr
 from .engine import Engine
-from .model import CATEGORIES, WEEKDAYS, District, Elsewhere, Hours, Item, Material, Source, Staff, Station, field_labels
+from .model import (CATEGORIES, WEEKDAYS, District, Elsewhere, Hours, Item, Material, Source, Staff, Station,
+                    field_labels, town_code)
 from markupsafe import escape
 
 from .plan import Page
@@ -136,7 +137,7 @@ class Renderer:
         st = self.cat.stations[code]
         return {
             "st": st,
-            "town": self.cat.town_name(code[:9]),
+            "town": self.cat.town_name(town_code(code)),
             "hours": hours_rows(st.hours),
             "hours_summary": hours_summary(st.hours),
             "has_badges": any(s.badge for s in st.staff),
@@ -208,7 +209,7 @@ class Renderer:
         d = self.cat.district
         towns: dict[str, list[Station]] = {}
         for code, st in self.cat.stations.items():
-            towns.setdefault(code[:9], []).append(st)
+            towns.setdefault(town_code(code), []).append(st)
         content = self.env.get_template("notfound.html").render(
             towns=[(t.code, t.name, towns.get(t.code, [])) for t in d.towns])
         return self._shell(Page("notfound", ""), site_name=f"{d.name}便民服务", title="页面不存在",
@@ -272,7 +273,7 @@ class Renderer:
         towns: dict[str, list[Station]] = {}
         for code, offered in self.cat.offers.items():
             if item.code in offered:
-                towns.setdefault(code[:9], []).append(self.cat.stations[code])
+                towns.setdefault(town_code(code), []).append(self.cat.stations[code])
         content = self.env.get_template("item.html").render(
             item=item, body=self.item_body(item.code), rel=rel_for(page.path), time_limit=time_limit(item),
             badges=item_badges(item),
@@ -299,7 +300,7 @@ class Renderer:
         d = self.cat.district
         towns: dict[str, list[Station]] = {}
         for code, st in self.cat.stations.items():
-            towns.setdefault(code[:9], []).append(st)
+            towns.setdefault(town_code(code), []).append(st)
         content = self.env.get_template("portal.html").render(
             towns=[(t.code, t.name, towns.get(t.code, [])) for t in d.towns],
             station_count=len(self.cat.stations), item_count=len(self.cat.items), rel=rel_for(page.path))

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from .files import atomic_write
 from .load import display
 from .problems import Problems, os_reason
 
@@ -223,7 +224,7 @@ class ReprintQueue:
 
     def save(self, content: Path) -> None:
         """Write the queue atomically: a kill leaves the old file or the new one, never half of one."""
-        _atomic_write(Path(content) / QUEUE, self.text().encode("utf-8"))
+        atomic_write(Path(content) / QUEUE, self.text().encode("utf-8"))
 
 
 _STATION = re.compile(r'  ("[0-9A-Za-z-]+"):')
@@ -257,20 +258,6 @@ def _sheet(station: str, raw, line: int, path: str, problems: Problems) -> Sheet
     return None
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.tmp-{os.getpid()}"
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 # ---------------------------------------------------------------------- builds and history
 
 
@@ -302,7 +289,7 @@ def record(content: Path, change: dict, when: str, order: Mapping[str, Sequence[
         queue.add(change, when, order)
     if not changed(change):
         return  # a no-op build adds nothing to the history
-    _atomic_write(history_path(content, when),
+    atomic_write(history_path(content, when),
                   json.dumps(change, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8"))
     pack_history(content)
 
@@ -335,7 +322,7 @@ def pack_history(content: Path, keep: int = HISTORY_KEEP) -> list[Path]:
             report = json.loads(f.read_text(encoding="utf-8"))
             lines[f.stem] = json.dumps({"published": f.stem, "report": report}, ensure_ascii=False, sort_keys=True)
         data = "".join(lines[k] + "\n" for k in sorted(lines)).encode("utf-8")
-        _atomic_write(pack, gzip.compress(data, mtime=0))  # mtime 0: the same reports, the same bytes
+        atomic_write(pack, gzip.compress(data, mtime=0))  # mtime 0: the same reports, the same bytes
         for f in taken:
             f.unlink()
         written.append(pack)

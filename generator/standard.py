@@ -22,7 +22,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from .model import Item, Staff, Station
+from .files import atomic_path
+from .model import Item, Staff, Station, town_code
 from .validate import ONLINE_TARGET, Catalogue, checklist_gaps, online_rate, review_findings, station_name
 
 PAGE = "_admin/standard/"
@@ -149,13 +150,13 @@ def assess(cat: Catalogue) -> Report:
         online, on_request = online_rate(offered)
         expected = station_name(st.division)
         row = StationRow(
-            code=code, name=st.name, town=cat.town_name(code[:9]),
+            code=code, name=st.name, town=cat.town_name(town_code(code)),
             expected_name=expected[0] if expected else None,
             checklist_gaps=checklist_gaps(st), items=len(offered), online=online, on_request=on_request,
             incomplete={it.code: incomplete_items[it.code] for it in offered if incomplete_items[it.code]},
             staff=len(st.staff), staff_complete=all(not missing_required(s) for s in st.staff),
         )
-        towns.setdefault(code[:9], Totals(cat.town_name(code[:9]), code[:9])).stations.append(row)
+        towns.setdefault(town_code(code), Totals(cat.town_name(town_code(code)), town_code(code))).stations.append(row)
         district.stations.append(row)
     today = dt.date.today()
     review = {c: (cat.items[c].name, r) for c, r in review_due(cat, today).items()}
@@ -419,7 +420,6 @@ def write(cat: Catalogue, root: Path, renderer, journal: dict[str, list[str]], w
 def export(report: Report, path: Path, found: list[Cause] | None = None) -> None:
     """The same figures as a workbook: the causes and their fixes first, then totals per town,
     stations below standard, every station."""
-    import os
 
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
@@ -490,9 +490,8 @@ def export(report: Report, path: Path, found: list[Cause] | None = None) -> None
         longest = max(len(str(first.cell(r, c).value or "")) for c in (4, 5))
         first.row_dimensions[r].height = 15 * (longest // 28 + 1)
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    wb.save(tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
 
 
 def run_report(content_dir: Path, out: Path) -> int:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from .divisions import DIVISIONS, official_name
 from .load import RawContent, Source
-from .model import CATEGORIES, PHONE_PATTERN, District, FieldError, Item, Retired, Station, label
+from .model import CATEGORIES, PHONE_PATTERN, District, FieldError, Item, Retired, Station, label, town_code
 from .problems import Problems
 from .urls import UrlError, check_domain, check_link, domain_allowed, parse_https
 
@@ -360,10 +360,10 @@ def _check_station_place(st: Station, src: Source, d: District, problems: Proble
         problems.error(*code_where, f"文件名应与区划代码一致：应命名为 {st.code}.yaml")
     if not st.code.startswith(d.code):
         problems.error(*code_where, f"区划代码 {st.code} 不属于{d.name}（{d.code}）")
-    elif src.path.parent.name != st.code[:9]:
-        problems.error(*code_where, f"区划代码 {st.code} 不属于所在文件夹 {src.path.parent.name}：应放在 stations/{st.code[:9]}/")
-    elif st.code[:9] not in {t.code for t in d.towns}:
-        problems.error(*code_where, f"镇（街道）{st.code[:9]} 不在 district.yaml 的 towns 中")
+    elif src.path.parent.name != town_code(st.code):
+        problems.error(*code_where, f"区划代码 {st.code} 不属于所在文件夹 {src.path.parent.name}：应放在 stations/{town_code(st.code)}/")
+    elif town_code(st.code) not in {t.code for t in d.towns}:
+        problems.error(*code_where, f"镇（街道）{town_code(st.code)} 不在 district.yaml 的 towns 中")
     covered, official = official_name(st.code)
     if covered and official is None:
         problems.error(*code_where, f"区划代码 {st.code} 不在官方区划代码表（{DIVISIONS.name}）中：请核对代码")

@@ -18,7 +18,6 @@ import copy
 import datetime as dt
 import functools
 import io
-import os
 import re
 import types
 import typing
@@ -27,8 +26,9 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from .files import atomic_path, atomic_write
 from .load import RawContent, Source, display, load
-from .model import Item, Station, _inner_model
+from .model import Item, Station, _inner_model, town_code
 from .problems import Problems, os_reason
 from .text import normalise_breaks
 from . import workbook_layout as layout
@@ -270,7 +270,7 @@ def export_workbook(catalogue: Catalogue, path: Path, town: str | None = None) -
     specs = sheets()
     records = {
         "事项": [] if town else list(catalogue.items.values()),
-        "服务站": [s for c, s in catalogue.stations.items() if not town or c[:9] == town],
+        "服务站": [s for c, s in catalogue.stations.items() if not town or town_code(c) == town],
     }
     scope = town or DISTRICT_SCOPE
     _write_about(about, catalogue, scope, specs)
@@ -352,10 +352,8 @@ def export_workbook(catalogue: Catalogue, path: Path, town: str | None = None) -
     _write_offers(wb.create_sheet(OFFERS), catalogue, records["服务站"], bold, head_fill)
     counts[OFFERS] = len(records["服务站"])
     write_meta(wb, scope, [(title, r) for title in ("事项", "服务站") for r in records[title]], catalogue.root)
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    wb.save(tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
     return counts
 
 
@@ -748,14 +746,6 @@ def _finish(records: dict[str, _Record], root: Sheet, reader: _Reader) -> None:
                 holder[name] = {} if child.dict_key else []
 
 
-def _get_plain(data: dict, path: tuple):
-    for name in path:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(name)
-    return data
-
-
 def _field_info(model, path: tuple):
     info = None
     for name in path:
@@ -863,7 +853,7 @@ def import_workbook(path: Path, content: Path, town: str | None = None, prefer: 
             continue
         by_code = {str(s.data.get("code")): s for s in existing if isinstance(s.data, dict)}
         for code, rec in read[title].items():
-            if model is Station and scope != DISTRICT_SCOPE and code[:9] != scope:
+            if model is Station and scope != DISTRICT_SCOPE and town_code(code) != scope:
                 reader.error(rec.row_cell, model.model_fields["code"].title,
                              f"服务站 {code} 不属于本工作簿的镇（街道）{scope}：镇（街道）工作簿只能修改本镇（街道）的服务站")
                 continue
@@ -875,7 +865,7 @@ def import_workbook(path: Path, content: Path, town: str | None = None, prefer: 
             if old is not None:
                 target = old.path
             elif model is Station:
-                target = Path(display(content / folder / code[:9] / f"{code}.yaml"))
+                target = Path(display(content / folder / town_code(code) / f"{code}.yaml"))
             else:
                 target = Path(display(content / folder / f"{code}.yaml"))
             src = Source(target, rec.data, rec.lines)
@@ -973,10 +963,7 @@ def _write_back(cat: Catalogue, replaced: dict, raw: RawContent, warnings: int, 
         text = _yaml_update(path.read_text("utf-8") if exists else None, old, new, raw, type(new))
         pending.append((path, text, not exists))
     for path, text, _ in pending:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(text, "utf-8")
-        os.replace(tmp, path)
+        atomic_write(path, text)
     return ImportResult(True, [], [str(p) for p, _, new in pending if not new], [str(p) for p, _, new in pending if new],
                         unchanged, max(0, not_in_workbook), warnings, scope)
 
