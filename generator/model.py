@@ -390,7 +390,7 @@ class Elsewhere(Record):
     keywords: list[Name] = Field(title="常用说法（搜索用）", min_length=1, description="群众会怎么说，如 结婚、领证、身份证丢了")
     office: Text = Field(title="办理机构", description="真实的机构名称，如 博山区民政局婚姻登记处")
     address: OptText = Field(None, title="地址", description="不确定就不写：页面会请群众先打电话确认")
-    hours: OptText = Field(None, title="办公时间")
+    hours: OptText = Field(None, title="办公时间", description="机构公布的办公时间，如 周一至周五 09:00-17:00；不确定就不写")
     phone: Phone = Field(title="咨询电话", description="机构公布的电话；没有就写 12345")
     note: OptPara = Field(None, title="说明", description="办理前要知道的事，如 须本人到场")
 

@@ -211,7 +211,7 @@ def providers(cat: Catalogue, item: Item, station: str | None = None) -> list[di
     """The item's implementing bodies (实施主体, written joined by ；) as separate organisations;
     with a station, the town's own body in place of the generic 镇人民政府（街道办事处）."""
     d = cat.district
-    town = cat.town_name(station[:9]) if station else None
+    town = cat.town_name(town_code(station)) if station else None
     out = []
     for name in (n.strip() for n in item.department.split("；")):
         if not name:
