@@ -153,7 +153,7 @@ class Renderer:
     # ---------------------------------------------------------------- pages
 
     def render(self, page: Page) -> str:
-        return getattr(self, "_" + page.kind)(page)
+        return PAGE_KINDS[page.kind](self, page)
 
     @staticmethod
     def shell_for(page: Page) -> tuple[str, str, str]:
@@ -306,3 +306,16 @@ class Renderer:
             station_count=len(self.cat.stations), item_count=len(self.cat.items), rel=rel_for(page.path))
         return self._shell(page, site_name=f"{d.name}便民服务", title=f"{d.name}村（社区）便民服务站",
                            description=f"{d.name}村（社区）便民服务站办事指南：找到您的服务站", content=content)
+
+
+# Every kind of page the plan makes (generator/plan.py) and the method that renders it: the
+# routes of the site in one table, for readers and tools.
+PAGE_KINDS = {
+    "portal": Renderer._portal,        # /
+    "items": Renderer._items,          # /items/
+    "item": Renderer._item,            # /items/<item>/
+    "station": Renderer._station,      # /<village>/
+    "guide": Renderer._guide,          # /<village>/<item>/
+    "tombstone": Renderer._tombstone,  # a retired URL: what happened, where to go now
+    "redirect": Renderer._redirect,    # a renamed or merged record: its new URL
+}

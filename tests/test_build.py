@@ -146,3 +146,16 @@ def test_single_station_build(tmp_path, mini):
     assert not (out / COMMUNITY).exists()
     r = guides("build", "--content", mini, "--out", out, "--station", "370304999999")
     assert r.returncode == 1 and "370304999999" in r.stderr
+
+
+def test_every_page_kind_the_plan_makes_has_its_renderer(mini):
+    """The site's routes in one table (render.PAGE_KINDS), not a name built at run time."""
+    from generator.plan import plan
+    from generator.render import PAGE_KINDS
+    from generator.validate import read_catalogue
+
+    catalogue, _ = read_catalogue(mini)
+    kinds = {p.kind for p in plan(catalogue)}
+    assert {"portal", "items", "item", "station", "guide"} <= kinds
+    assert kinds <= set(PAGE_KINDS)
+    assert all(callable(f) for f in PAGE_KINDS.values())
