@@ -7,6 +7,7 @@ once: an item's guide body once per item, a station's blocks once per station.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -49,6 +50,20 @@ def _env() -> jinja2.Environment:
 
 
 # ----------------------------------------------------------------- view data
+
+
+# A dialable number inside free text (a station's holiday note, a local note): landline or mobile.
+_NUMBER_IN_TEXT = re.compile(r"(?<![0-9])(0[0-9]{2,3}-?[0-9]{7,8}|1[3-9][0-9]{9})(?![0-9])")
+
+
+def number_parts(district: District, text: str) -> list[tuple[str, bool]]:
+    """Free text cut around the numbers in it: (segment, whether it is an invented sample number),
+    so that templates can mark sample numbers written inside notes as they mark phone fields."""
+    parts, last = [], 0
+    for m in _NUMBER_IN_TEXT.finditer(text):
+        parts += [(text[last:m.start()], False), (m.group(0), district.sample_phone(m.group(0)))]
+        last = m.end()
+    return [p for p in [*parts, (text[last:], False)] if p[0]]
 
 
 def time_limit(item: Item) -> str:
@@ -118,7 +133,8 @@ class Renderer:
         self.env = _env()
         self.stamps = stamps  # page path -> version stamp (see plan.fingerprint)
         self.env.globals.update(L=LABELS, district=catalogue.district, items=catalogue.items, asset=engine.asset,
-                                sample_phone=catalogue.district.sample_phone)
+                                sample_phone=catalogue.district.sample_phone,
+                                number_parts=lambda text: number_parts(catalogue.district, text))
 
     @property
     def site_url(self) -> str:

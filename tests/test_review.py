@@ -179,6 +179,9 @@ def reviewed_site(tmp_path_factory):
     add(content / "items/LN-001.yaml", "sources:\n  - title: 《山东省老年人权益保障条例》\n    number: 山东省人大常委会公告\n"
                                        "    checked: 2024-05-01\nreviewed: 2024-05-01\n")
     add(content / "district.yaml", "repealed:\n  - title: 社会救助暂行办法\n")
+    station = content / "stations/370304001/370304001200.yaml"  # a number written inside a note
+    station.write_text(station.read_text(encoding="utf-8").replace(
+        "holiday_note: 法定节假日休息", "holiday_note: 法定节假日休息；急事请拨打值班电话 0533-4227333 或 12345"), encoding="utf-8")
     out = work / "site"
     r = guides("build", "--content", content, "--out", out)
     assert r.returncode == 0, r.stderr
@@ -289,3 +292,20 @@ def test_posters_and_board_packs_mark_invented_numbers(reviewed_site):
         assert f"12345{MARK}" not in html
     guides_html = " ".join(s.html for s in printer.guide_sections("370304001200"))
     assert f"{phone}</a>{MARK}" in guides_html and f"{cat.items['JZ-001'].phone}</a>{MARK}" in guides_html
+
+
+def test_numbers_written_inside_notes_are_marked_too(reviewed_site):
+    from generator.render import number_parts
+
+    content, out = reviewed_site
+    cat, _ = read_catalogue(content)
+    assert number_parts(cat.district, "拨打 0533-4227333 或 12345，手机13912345678。") == [
+        ("拨打 ", False), ("0533-4227333", True), (" 或 12345，手机", False), ("13912345678", True), ("。", False)]
+    for page in ("370304001200/index.html", "370304001200/JZ-001/index.html"):
+        html = (out / page).read_text(encoding="utf-8")
+        assert f"值班电话 0533-4227333{MARK} 或 12345" in html, page
+    from conftest import ROOT
+    from generator.printing import StationPrinter
+
+    cover = StationPrinter(cat, out, None, config_file=ROOT / "mkdocs.yml").front("370304001200").cover
+    assert f"0533-4227333{MARK}" in cover
