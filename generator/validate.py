@@ -335,6 +335,9 @@ def review_findings(item: Item, d: District, today: dt.date) -> list[tuple[tuple
     elif months_later(item.reviewed, d.review_months) < today:
         out.append((("reviewed",), f"上次核对政策事实是 {item.reviewed}，已超过核对周期 {d.review_months} 个月，请重新核对",
                     f"事项超过核对周期（{d.review_months} 个月）未核对"))
+    for i, src in enumerate(item.sources):
+        if src.checked > today:
+            out.append((("sources", i, "checked"), f"核对日期 {src.checked} 晚于今天，请改为实际核对的日期", "核对日期晚于今天"))
     if item.reviewed is not None and not item.sources:
         out.append((("sources",), "填写了核对日期，但没有写核对来源：写明核对时依据的文件（名称和文号或网址）",
                     "有核对日期但没有核对来源"))

@@ -67,6 +67,14 @@ def test_a_review_date_without_sources_is_warned(mini):
     assert [l for l in warnings_for(r.stderr, path) if "警告：核对来源: 填写了核对日期，但没有写核对来源" in l], r.stderr
 
 
+def test_a_source_checked_in_the_future_is_warned(mini):
+    path = mini / "items/JZ-001.yaml"
+    add(path, SOURCES.replace("checked: 2026-12-03", "checked: 2099-01-01", 1) + "reviewed: 2026-12-03\n")
+    r = guides("check", "--content", mini, "--warnings")
+    line = path.read_text(encoding="utf-8").splitlines().index("    checked: 2099-01-01") + 1
+    assert f"{path}:{line}: 警告：核对来源[1].核对日期: 核对日期 2099-01-01 晚于今天" in r.stderr, r.stderr
+
+
 def test_the_period_is_a_district_setting(mini):
     add(mini / "items/JZ-001.yaml", SOURCES + f"reviewed: {(dt.date.today() - dt.timedelta(days=100)).isoformat()}\n")
     assert "核对周期" not in guides("check", "--content", mini, "--warnings").stderr
