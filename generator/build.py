@@ -109,19 +109,67 @@ def write_file(path: Path, data: bytes, *, fresh: bool = False) -> None:
     path.write_bytes(data)
 
 
-# Worker state: set before forking so children inherit it without pickling.
-_STATE: dict = {}
-# What a build changed in its staging directory, site-relative (main process only).
-_JOURNAL: dict[str, list[str]] = {"written": [], "removed": []}
+@dataclass
+class Staging:
+    """The directory a build writes into, and its journal of what changed there."""
+    root: Path
+    fresh: bool = False   # it started empty: no old file to unlink before writing
+    journal: publish.Journal = field(default_factory=publish.Journal)
+
+    def write(self, rel: str, data: bytes) -> None:
+        write_file(self.root / rel, data, fresh=self.fresh)
+        self.journal.written.append(rel)
+
+    def write_if_changed(self, rel: str, data: bytes) -> bool:
+        before = _read(self.root / rel)
+        if before == data:
+            return False
+        write_file(self.root / rel, data, fresh=before is None)
+        self.journal.written.append(rel)
+        return True
 
 
-def _write_pages(pages: list[Page]) -> int:
-    renderer: Renderer = _STATE["renderer"]
-    root: Path = _STATE["root"]
-    fresh: bool = _STATE.get("fresh", False)
-    for page in pages:
-        write_file(root / page.path / "index.html", renderer.render(page).encode("utf-8"), fresh=fresh)
-    return len(pages)
+@dataclass
+class RenderJob:
+    """What the page and index workers need, made in the main process before forking: the
+    children inherit it with the fork (nothing is pickled), as their own worker-local state."""
+    renderer: Renderer
+    root: Path
+    fresh: bool
+    documents: dict[str, dict]
+
+    def run(self, task: tuple) -> int:
+        """One unit of parallel work: a search index, or a chunk of pages. Returns the pages written."""
+        if task[0] == "index":
+            _, name, codes = task
+            cat = self.renderer.cat
+            script = search.index_script([cat.items[c] for c in codes], self.documents, cat.district.elsewhere)
+            write_file(self.root / name, script.encode("utf-8"), fresh=self.fresh)
+            return 0
+        for page in task[1]:
+            write_file(self.root / page.path / "index.html", self.renderer.render(page).encode("utf-8"),
+                       fresh=self.fresh)
+        return len(task[1])
+
+
+_WORKER_JOB: RenderJob | None = None  # set only inside a forked worker (worker_init)
+
+
+def worker_init(job: RenderJob) -> None:
+    """A page worker: its job, and it leaves quietly when the build is stopped. Ctrl+C reaches
+    the whole process group, but only the main process decides (it stops the pool and says what
+    happened); a worker whose main process was killed has no one to report to, so it prints no
+    broken-pipe traceback. A task's own error still reaches the main process with its result."""
+    import signal
+
+    global _WORKER_JOB
+    _WORKER_JOB = job
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.stderr = open(os.devnull, "w")
+
+
+def _worker_task(task: tuple) -> int:
+    return _WORKER_JOB.run(task)
 
 
 def _chunks(pages: list[Page], size: int) -> list[list[Page]]:
@@ -201,7 +249,6 @@ def _build(content: Path, out: Path, *, config_file: Path, stations: list[str] |
     for kind in {renderer.shell_for(p)[0] for p in pages} | {"admin"}:
         engine.shell(kind)  # render the theme once per kind, before forking
 
-    _JOURNAL.update(written=[], removed=[])
     staging = publish.staging_dir(out)
     spare = publish.spare_dir(out)
     for stale in out.parent.glob(f"{spare.name}-*"):
@@ -216,10 +263,12 @@ def _build(content: Path, out: Path, *, config_file: Path, stations: list[str] |
             if not from_spare:  # no spare, or not the same as the published site: copy the published site
                 publish.link_tree(out, staging, skip=("_admin",))  # (its three files are always rewritten)
                 base = previous_state
+        into = Staging(staging, fresh=not incremental)
         if not base:
-            _copy_assets(engine, staging, fresh=not incremental)
-        _write_editor(staging, catalogue, content, problems)
-        indexes = _plan_search(catalogue, pages, staging, fingerprints, code, base if not stations else None)
+            _copy_assets(engine, into)
+        _write_editor(into, catalogue, content, problems)
+        indexes, index_digests = _plan_search(catalogue, pages, into, fingerprints, code,
+                                              base if not stations else None)
 
         base_digests = (base or {}).get("digests", {})
         guides = [p for p in pages if p.kind in ("guide", "station")]
@@ -227,20 +276,20 @@ def _build(content: Path, out: Path, *, config_file: Path, stations: list[str] |
         district = [p for p in pages if p.kind not in ("guide", "station")]
         written = [p.path for p in guides if old_digests.get(p.path) != digests[p.path]]
         _render_all(renderer, stale, staging, jobs, quiet, fresh=not incremental, indexes=indexes)
-        _JOURNAL["written"] += [p.path + "index.html" for p in stale] + [name for name, _ in indexes]
+        into.journal.written += [p.path + "index.html" for p in stale] + [name for name, _ in indexes]
         district_digests = _district_digests(catalogue, district, fingerprints, code)
-        written += _write_if_changed(renderer, district, staging, published=out if from_spare else None,
+        written += _write_if_changed(renderer, district, into, published=out if from_spare else None,
                                      digests=district_digests, base=(base or {}).get("district", {}))
-        _write_notfound(staging, renderer)
-        _write_root_files(staging, pwa.files(renderer))  # manifest, service worker, offline page
-        _write_root_files(staging, elsewhere.files(renderer))  # needs handled elsewhere: /elsewhere/
-        _write_root_files(staging, sitemap.files(catalogue))  # sitemap.xml (an index when large), robots.txt
-        _write_root_files(staging, {search.PINYIN: search.pinyin_script(catalogue.items, catalogue.district.elsewhere)
+        into.write_if_changed("404.html", renderer.render_notfound().encode("utf-8"))  # Netlify's and serve's 404
+        _write_root_files(into, pwa.files(renderer))  # manifest, service worker, offline page
+        _write_root_files(into, elsewhere.files(renderer))  # needs handled elsewhere: /elsewhere/
+        _write_root_files(into, sitemap.files(catalogue))  # sitemap.xml (an index when large), robots.txt
+        _write_root_files(into, {search.PINYIN: search.pinyin_script(catalogue.items, catalogue.district.elsewhere)
                                     .encode("utf-8")})  # typo search by sound
         if base and not stations:
-            _remove_unplanned(staging, base, pages)
-        opendata.write(catalogue, staging, _JOURNAL, write_file)  # data/: open data, only changed files
-        standard.write(catalogue, staging, renderer, _JOURNAL, write_file)  # _admin/standard/: 专项评估
+            _remove_unplanned(into, base, pages)
+        opendata.write(catalogue, staging, into.journal, write_file)  # data/: open data, only changed files
+        standard.write(catalogue, staging, renderer, into.journal, write_file)  # _admin/standard/: 专项评估
 
         if previous_state is None and out.exists():
             # built by other code (or --clean): still what the public saw, so the report compares to it
@@ -256,7 +305,7 @@ def _build(content: Path, out: Path, *, config_file: Path, stations: list[str] |
         built = reprint.now()
         queue.add(change, built, catalogue.offers)  # the report page shows the queue as it will be
         change["queue"] = reprint.view(queue, catalogue)
-        _write_admin(staging, renderer, change, {"code": code, "digests": all_digests, "built": built,
+        _write_admin(into, renderer, change, {"code": code, "digests": all_digests, "built": built,
                                                  "stamps": snapshot["stamps"],
                                                  "snapshot": snapshot if record else baseline,
                                                  "published": built if record else
@@ -266,15 +315,15 @@ def _build(content: Path, out: Path, *, config_file: Path, stations: list[str] |
                                                  # tombstones and redirects: removed once the ledger drops them
                                                  "kept": [p.path for p in pages if p.kind in ("tombstone", "redirect")]
                                                  if not stations else (previous_state or {}).get("kept", [])},
-                     (previous_state or {}).get("indexes", {}) if stations else {})
+                     {**((previous_state or {}).get("indexes", {}) if stations else {}), **index_digests})
         if not stations:
             ledger.record(content, catalogue, pages, engine, staging)
-            _JOURNAL["written"].append("_redirects")
+            into.journal.written.append("_redirects")
     except BaseException:
         publish.discard(staging)  # the published site stays as it was
         raise
     publish.swap_in_with_spare(staging, out, spare, keep_old=incremental, make_spare=not incremental,
-                               journal=_JOURNAL)
+                               journal=into.journal)
     if record:
         reprint.record_published(content, change, built, catalogue.offers, problems)  # only once published
         if not stations:
@@ -296,41 +345,18 @@ def _render_all(renderer: Renderer, pages: list[Page], root: Path, jobs: int | N
             for c in codes:
                 if c not in documents:
                     documents[c] = search.document(cat.items[c])
-    _STATE.update(renderer=renderer, root=root, fresh=fresh, documents=documents)
+    job = RenderJob(renderer, root, fresh, documents)
     jobs = jobs or os.cpu_count() or 1
     size = max(20, min(200, -(-len(pages) // (jobs * 4))))
     tasks = [("index", name, codes) for name, codes in indexes] + [("pages", c) for c in _chunks(pages, size)]
     progress = Progress(len(pages), "生成页面", stream=open(os.devnull, "w") if quiet or not pages else None)
     if jobs > 1 and len(pages) + 25 * len(indexes) > 100:
-        with mp.get_context("fork").Pool(jobs, initializer=quiet_worker) as pool:
-            for n in pool.imap_unordered(_task, tasks):
+        with mp.get_context("fork").Pool(jobs, initializer=worker_init, initargs=(job,)) as pool:
+            for n in pool.imap_unordered(_worker_task, tasks):
                 progress.advance(n)
     else:
         for task in tasks:
-            progress.advance(_task(task))
-
-
-def quiet_worker() -> None:
-    """A worker of a stopped build leaves quietly: Ctrl+C reaches the whole process group, but
-    only the main process decides (it stops the pool and says what happened); and a worker whose
-    main process was killed has no one to report to, so it prints no broken-pipe traceback.
-    A task's own error still reaches the main process with its result."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    sys.stderr = open(os.devnull, "w")
-
-
-def _task(task: tuple) -> int:
-    """One unit of parallel work: a search index, or a chunk of pages. Returns the pages written."""
-    if task[0] == "index":
-        _, name, codes = task
-        cat = _STATE["renderer"].cat
-        write_file(_STATE["root"] / name, search.index_script([cat.items[c] for c in codes], _STATE["documents"],
-                                                              cat.district.elsewhere)
-                   .encode("utf-8"), fresh=_STATE["fresh"])
-        return 0
-    return _write_pages(task[1])
+            progress.advance(job.run(task))
 
 
 def _read(path: Path) -> bytes | None:
@@ -357,7 +383,7 @@ def _district_digests(cat: Catalogue, pages: list[Page], fp: Fingerprints, code:
     return out
 
 
-def _write_if_changed(renderer: Renderer, pages: list[Page], root: Path, published: Path | None = None,
+def _write_if_changed(renderer: Renderer, pages: list[Page], into: Staging, published: Path | None = None,
                       digests: dict[str, str] | None = None, base: dict[str, str] | None = None) -> list[str]:
     """Write the pages whose bytes changed; the pages that differ from the published site
     (`published`, when the staging directory does not start as a copy of it). A page whose
@@ -366,67 +392,49 @@ def _write_if_changed(renderer: Renderer, pages: list[Page], root: Path, publish
     written = []
     for page in pages:
         digest = digests.get(page.path)
-        if digest is not None and base.get(page.path) == digest and (root / page.path / "index.html").exists():
+        if digest is not None and base.get(page.path) == digest and (into.root / page.path / "index.html").exists():
             continue
         data = renderer.render(page).encode("utf-8")
-        target = root / page.path / "index.html"
-        before = _read(target)
-        if before != data:
-            write_file(target, data, fresh=before is None)
-            _JOURNAL["written"].append(page.path + "index.html")
+        before = _read(into.root / page.path / "index.html")
+        into.write_if_changed(page.path + "index.html", data)
         if (before if published is None else _read(published / page.path / "index.html")) != data:
             written.append(page.path)
     return written
 
 
-def _write_notfound(root: Path, renderer: Renderer) -> None:
-    """404.html, which Netlify (and `guides serve`) answers for any unknown path."""
-    data = renderer.render_notfound().encode("utf-8")
-    before = _read(root / "404.html")
-    if before != data:
-        write_file(root / "404.html", data, fresh=before is None)
-        _JOURNAL["written"].append("404.html")
-
-
-def _write_root_files(root: Path, files: dict[str, bytes]) -> None:
+def _write_root_files(into: Staging, files: dict[str, bytes]) -> None:
     for name, data in files.items():
-        before = _read(root / name)
-        if before != data:
-            write_file(root / name, data, fresh=before is None)
-            _JOURNAL["written"].append(name)
+        into.write_if_changed(name, data)
 
 
-def _remove_unplanned(root: Path, previous: dict, pages: list[Page]) -> None:
+def _remove_unplanned(into: Staging, previous: dict, pages: list[Page]) -> None:
     planned = {p.path for p in pages}
     for path in [*previous.get("digests", {}), *previous.get("district", {}), *previous.get("kept", [])]:
         if path not in planned:
-            _JOURNAL["removed"].append(path + "index.html")
-            publish.remove_page(root, path + "index.html")
+            into.journal.removed.append(path + "index.html")
+            publish.remove_page(into.root, path + "index.html")
 
 
-def _copy_assets(engine: Engine, root: Path, fresh: bool = False) -> None:
+def _copy_assets(engine: Engine, into: Staging) -> None:
     """The theme's static files, once for the whole site (not per station)."""
     for src, dest in engine.assets():
-        write_file(root / dest, Path(src).read_bytes(), fresh=fresh)
-        _JOURNAL["written"].append(dest)
+        into.write(dest, Path(src).read_bytes())
 
 
-def _write_editor(root: Path, cat: Catalogue, content: Path, problems: Problems) -> None:
+def _write_editor(into: Staging, cat: Catalogue, content: Path, problems: Problems) -> None:
     """The web editor at /admin/ (generator/cms.py): files whose bytes changed."""
     files = cms.site_files(cat.district, prefix=cms.prefix(content))
     if not files:
         problems.warning("node_modules/decap-cms", 1, "/admin/", cms.MISSING)
     for dest, src in files.items():
-        data = src.read_bytes() if isinstance(src, Path) else src
-        if _read(root / dest) != data:
-            write_file(root / dest, data)
-            _JOURNAL["written"].append(dest)
+        into.write_if_changed(dest, src.read_bytes() if isinstance(src, Path) else src)
 
 
-def _plan_search(cat: Catalogue, pages: list[Page], root: Path, fp: Fingerprints, code: str,
-                 previous: dict | None) -> list[tuple[str, list[str]]]:
+def _plan_search(cat: Catalogue, pages: list[Page], into: Staging, fp: Fingerprints, code: str,
+                 previous: dict | None) -> tuple[list[tuple[str, list[str]]], dict[str, str]]:
     """One index per distinct item set, (re)made only when an item in it changed: the indexes to
-    make. An index also depends on every item's name and aliases (jieba learns them all)."""
+    make, and every index's digest. An index also depends on every item's name and aliases
+    (jieba learns them all)."""
     wanted: dict[str, list[str]] = {}
     for page in pages:
         if page.kind == "station":
@@ -440,21 +448,21 @@ def _plan_search(cat: Catalogue, pages: list[Page], root: Path, fp: Fingerprints
     for name, codes in wanted.items():
         digest = hashlib.sha256((code + words + "".join(fp.item(c) for c in codes)).encode()).hexdigest()[:16]
         new_digests[name] = digest
-        if old.get(name) != digest or not (root / name).exists():
+        if old.get(name) != digest or not (into.root / name).exists():
             todo.append((name, codes))
-    search_dir = root / "search"
+    search_dir = into.root / "search"
     if search_dir.is_dir() and previous is not None:
         for f in search_dir.glob("*.js"):
             if f"search/{f.name}" not in wanted:
                 f.unlink()
-                _JOURNAL["removed"].append(f"search/{f.name}")
-    _STATE["indexes"] = new_digests
-    return todo
+                into.journal.removed.append(f"search/{f.name}")
+    return todo, new_digests
 
 
-def _write_admin(root: Path, renderer: Renderer, change: dict, state: dict, old_indexes: dict) -> None:
-    _JOURNAL["written"] += [STATE, "_admin/report.json", "_admin/index.html"]
-    state["indexes"] = {**old_indexes, **_STATE.get("indexes", {})}
-    write_file(root / STATE, json.dumps(state, ensure_ascii=False, sort_keys=True).encode("utf-8"))
-    write_file(root / "_admin/report.json", json.dumps(change, ensure_ascii=False, indent=1).encode("utf-8"))
-    write_file(root / "_admin/index.html", renderer.render_admin(change).encode("utf-8"))
+def _write_admin(into: Staging, renderer: Renderer, change: dict, state: dict, indexes: dict) -> None:
+    state["indexes"] = indexes
+    for rel, data in ((STATE, json.dumps(state, ensure_ascii=False, sort_keys=True)),
+                      ("_admin/report.json", json.dumps(change, ensure_ascii=False, indent=1)),
+                      ("_admin/index.html", renderer.render_admin(change))):
+        write_file(into.root / rel, data.encode("utf-8"))
+        into.journal.written.append(rel)

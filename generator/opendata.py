@@ -159,7 +159,7 @@ def write(cat: Catalogue, root: Path, journal: dict[str, list[str]], write_file)
             same = False
         if not same:
             write_file(target, data)
-            journal["written"].append(rel)
+            journal.written.append(rel)
             changed += 1
     folder = root / DATA
     if folder.is_dir():
@@ -167,7 +167,7 @@ def write(cat: Catalogue, root: Path, journal: dict[str, list[str]], write_file)
             rel = path.relative_to(root).as_posix()
             if path.is_file() and rel not in wanted:
                 path.unlink()
-                journal["removed"].append(rel)
+                journal.removed.append(rel)
                 changed += 1
     return changed
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import os
 import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 
 STATE = "_admin/state.json"  # a built site's state (generator/build.py), swapped in with it
@@ -127,15 +128,23 @@ def remove_page(root: Path, rel: str) -> None:
             d.rmdir()
 
 
-def sync(site: Path, new: Path, journal: dict[str, list[str]]) -> None:
+@dataclass
+class Journal:
+    """What a build changed in its staging directory, site-relative (generator/build.py), replayed
+    onto the spare copy after the swap so the spare matches the new site without a full copy."""
+    written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
+def sync(site: Path, new: Path, journal: Journal) -> None:
     """Make `site` (the site just replaced) the same as `new` (the site just published) by
     replaying the build's journal: what it removed is removed, what it wrote is linked."""
-    for rel in journal["removed"]:
+    for rel in journal.removed:
         if rel.startswith("search/"):
             (site / rel).unlink(missing_ok=True)
         else:
             remove_page(site, rel)
-    for rel in dict.fromkeys(journal["written"]):
+    for rel in dict.fromkeys(journal.written):
         target = site / rel
         try:
             target.unlink()
@@ -145,7 +154,7 @@ def sync(site: Path, new: Path, journal: dict[str, list[str]]) -> None:
 
 
 def swap_in_with_spare(staging: Path, out: Path, spare: Path, *, keep_old: bool, make_spare: bool,
-                       journal: dict[str, list[str]]) -> None:
+                       journal: Journal) -> None:
     """Swap the staging directory in. `keep_old`: the site it replaces becomes the spare, made the
     same as the new one from the journal; `make_spare`: the spare is a hard-link copy of the new site."""
     old = None

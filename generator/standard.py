@@ -410,7 +410,7 @@ def write(cat: Catalogue, root: Path, renderer, journal: dict[str, list[str]], w
                            description="标准化建设评估报告", content=content(report, causes(cat, report)),
                            head='<meta name="robots" content="noindex">')
     write_file(root / PAGE / "index.html", text.encode("utf-8"))
-    journal["written"].append(PAGE + "index.html")
+    journal.written.append(PAGE + "index.html")
     return report
 
 
