@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
-from . import cms, dates, elsewhere, ledger, opendata, publish, pwa, report, reprint, search, sitemap, standard
+from . import attachments, cms, dates, elsewhere, ledger, opendata, publish, pwa, report, reprint, search, sitemap, standard
 from .engine import Engine
 from .plan import Fingerprints, Page, plan, stamps
 from .publish import STATE
@@ -284,6 +284,7 @@ def _build(content: Path, out: Path, *, config_file: Path, stations: list[str] |
         _write_root_files(into, pwa.files(renderer))  # manifest, service worker, offline page
         _write_root_files(into, elsewhere.files(renderer))  # needs handled elsewhere: /elsewhere/
         _write_root_files(into, sitemap.files(catalogue))  # sitemap.xml (an index when large), robots.txt
+        _write_root_files(into, attachments.site_files(catalogue.root, catalogue.items))  # files/: forms, samples
         _write_root_files(into, {search.PINYIN: search.pinyin_script(catalogue.items, catalogue.district.elsewhere)
                                     .encode("utf-8")})  # typo search by sound
         if base and not stations:

@@ -126,7 +126,16 @@ def field(name: str, info, sets: tuple[str, ...] = ()) -> dict:
         out.update(widget="datetime", format="YYYY-MM-DD", date_format="YYYY-MM-DD", time_format=False,
                    picker_utc=True)
     elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        out.update(widget="object", collapsed=False, fields=fields(annotation, sets))
+        sub = fields(annotation, sets)
+        if optional:  # an optional record (审批结果) may be left empty: its own required fields are then not
+            sub = [{**f, "required": False} for f in sub]   # asked for; guides check still checks a filled one
+        out.update(widget="object", collapsed=False, fields=sub)
+    elif origin is list and _literal_options(_unwrap_optional(typing.get_args(annotation)[0])[0]):
+        # several of fixed choices (服务对象, 办理形式, 结果送达方式): one multiple-choice drop-down
+        out.update(widget="select", multiple=True,
+                   options=_literal_options(_unwrap_optional(typing.get_args(annotation)[0])[0]))
+        if has_default:
+            out["default"] = []
     elif origin is list:
         (inner,) = typing.get_args(annotation)
         inner, _ = _unwrap_optional(inner)

@@ -165,6 +165,37 @@ class Source(Record):
         return self
 
 
+# A file under content/files/ (a sample result, a blank or sample form): a plain file name, no folder,
+# of a kind a phone or a station PC opens and prints. Published at /files/<name>.
+ATTACHMENT_PATTERN = r"^[A-Za-z0-9\u4e00-\u9fff][A-Za-z0-9\u4e00-\u9fff._（）()-]{0,80}\.(pdf|png|jpg|jpeg|docx|xlsx)$"
+Attachment = Annotated[str, Field(pattern=ATTACHMENT_PATTERN, max_length=90,
+                                  description="content/files/ 下的文件名（PDF、图片、Word 或 Excel），如 残疾人证样本.jpg")]
+AUDIENCES = ("个人", "法人", "其他组织")
+HANDLING = ("窗口办理", "网上办理", "快递申请", "帮办代办", "上门办理")
+DELIVERY = ("窗口领取", "服务站代领转交", "邮寄送达", "电子证照", "无需送达")
+
+
+class Outcome(Record):
+    """审批结果: what the resident receives at the end (a certificate, a written decision, a payment)."""
+
+    name: Name = Field(title="审批结果名称", description="群众最后拿到的东西，如 残疾人证、审核确认结果通知、待遇按月发放")
+    sample: Attachment | None = Field(None, title="审批结果样本", description="样本图片或 PDF，放在 content/files/ 下")
+
+
+class Form(Record):
+    """申请表格: a form to fill in, blank (空表) and filled in as an example (样表)."""
+
+    name: Name = Field(title="表格名称", description="如 最低生活保障申请书")
+    blank: Attachment | None = Field(None, title="空表", description="未填写的表格文件，放在 content/files/ 下，如 低保申请书.pdf")
+    sample: Attachment | None = Field(None, title="样表（填写示例）", description="填好的示例，放在 content/files/ 下")
+
+    @model_validator(mode="after")
+    def _some_file(self) -> Form:
+        if not self.blank and not self.sample:
+            raise FieldError("blank", "申请表格须至少有空表（blank）或样表（sample）之一")
+        return self
+
+
 class Item(Record):
     """一个事项：全市统一的要素（名称、编码、类型、依据、层级、条件、材料、时限、收费）。"""
 
@@ -203,6 +234,14 @@ class Item(Record):
     faq: list[Question] = Field(default_factory=list, title="常见问题", description="群众常问的问题和解答，一问一答")
     aliases: list[Name] = Field(default_factory=list, title="俗称（搜索用）",
                                 description="群众常说的叫法（如 低保、养老金），只用于搜索，不在页面显示")
+    audience: list[Literal[AUDIENCES]] = Field(default_factory=list, title="服务对象",
+                                                description="谁可以申请：个人、法人、其他组织（可多选）")
+    handling: list[Literal[HANDLING]] = Field(default_factory=list, title="办理形式",
+                                              description="窗口办理、网上办理、快递申请、帮办代办、上门办理（可多选）")
+    outcome: Outcome | None = Field(None, title="审批结果", description="办完后群众拿到什么")
+    delivery: list[Literal[DELIVERY]] = Field(default_factory=list, title="结果送达方式",
+                                              description="结果怎样到群众手里：窗口领取、服务站代领转交、邮寄送达、电子证照（可多选）")
+    forms: list[Form] = Field(default_factory=list, title="申请表格", description="可下载打印的空表和样表")
     updated: dt.date = Field(title="更新日期", description="本指南内容最后一次修改的日期（改了事实才改它）")
     # the facts' provenance: guides check warns when reviewed is missing or older than district.review_months
     sources: list[Source] = Field(default_factory=list, title="核对来源",

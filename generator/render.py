@@ -16,7 +16,7 @@ import jinja2
 
 from . import opendata, qr
 from .engine import Engine
-from .model import (CATEGORIES, WEEKDAYS, District, Elsewhere, Hours, Item, Material, Source, Staff, Station,
+from .model import (CATEGORIES, WEEKDAYS, District, Elsewhere, Form, Hours, Outcome, Item, Material, Source, Staff, Station,
                     field_labels, town_code)
 from markupsafe import escape
 
@@ -35,6 +35,8 @@ LABELS = {
     "staff": field_labels(Staff),
     "district": field_labels(District),
     "elsewhere": field_labels(Elsewhere),
+    "outcome": field_labels(Outcome),
+    "form": field_labels(Form),
 }
 
 
@@ -146,7 +148,8 @@ class Renderer:
     def item_body(self, code: str) -> str:
         """The station-independent part of a guide, rendered once per item."""
         item = self.cat.items[code]
-        return self.env.get_template("_item_body.html").render(item=item, time_limit=time_limit(item))
+        return self.env.get_template("_item_body.html").render(item=item, time_limit=time_limit(item),
+                                                               site_url=self.site_url)
 
     @lru_cache(maxsize=None)
     def station_view(self, code: str) -> dict:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from .divisions import DIVISIONS, official_name
 from .load import RawContent, Source
+from . import attachments
 from .model import CATEGORIES, PHONE_PATTERN, District, FieldError, Item, Retired, Station, label, town_code
 from .problems import Problems
 from .urls import UrlError, check_domain, check_link, domain_allowed, parse_https
@@ -181,6 +182,10 @@ def validate(raw: RawContent, problems: Problems) -> Catalogue | None:
         folded[item.code.lower()] = item.code
         items[item.code] = item
         item_src[item.code] = src
+        for loc, name in attachments.names(item):  # 审批结果样本, 申请表格: files under content/files/
+            why = attachments.problem(raw.root, name)
+            if why:
+                problems.error(src.path, src.line(loc), _field(Item, *loc), why)
         if district:
             _check_item(item, src, district, problems)
             for loc, message, kind in review_findings(item, district, dt.date.today()):

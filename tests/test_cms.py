@@ -37,9 +37,10 @@ def _inner(annotation):
     return annotation
 
 
-def assert_same(record: type, config_fields: list[dict], where: str):
+def assert_same(record: type, config_fields: list[dict], where: str, inside_optional: bool = False):
     """Every model field, and only those, in the model's order, with its label, hint,
-    required flag, options and bounds; nested records the same all the way down."""
+    required flag, options and bounds; nested records the same all the way down (inside an
+    optional record, such as 审批结果, nothing is required: the record may be left out)."""
     names = [f["name"] for f in config_fields]
     assert names == list(record.model_fields), f"{where}: {names}"
     for f in config_fields:
@@ -53,10 +54,13 @@ def assert_same(record: type, config_fields: list[dict], where: str):
         if not info.description and not examples:
             assert "hint" not in f, here
         annotation, optional = cms._unwrap_optional(info.annotation)
-        assert f["required"] == (not optional and info.is_required() and f["widget"] != "hidden"), here
+        assert f["required"] == (not optional and not inside_optional and info.is_required()
+                                 and f["widget"] != "hidden"), here
         literal = typing.get_args(annotation) if typing.get_origin(annotation) is typing.Literal else None
         if literal:
             assert f["widget"] == "select" and f["options"] == list(literal), here
+        if typing.get_origin(annotation) is list and typing.get_origin(_inner(info.annotation)) is typing.Literal:
+            assert f["widget"] == "select" and f["multiple"] and f["options"] == list(typing.get_args(_inner(info.annotation))), here
         if (info.json_schema_extra or {}).get("refers") == "item_set":
             assert f["widget"] == "select", here
         if (info.json_schema_extra or {}).get("refers") == "item":
@@ -71,7 +75,7 @@ def assert_same(record: type, config_fields: list[dict], where: str):
         inner = _inner(info.annotation)
         if isinstance(inner, type) and issubclass(inner, model.Record):
             assert f["widget"] in ("object", "list"), here
-            assert_same(inner, f["fields"], here)
+            assert_same(inner, f["fields"], here, inside_optional or (optional and f["widget"] == "object"))
         if f["widget"] == "hidden":  # kept as written, shown nowhere: only what a form cannot hold
             assert typing.get_origin(annotation) is dict or typing.get_origin(annotation) in (
                 typing.Union, __import__("types").UnionType), here
