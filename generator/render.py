@@ -16,8 +16,8 @@ import jinja2
 
 from . import opendata, qr
 from .engine import Engine
-from .model import (CATEGORIES, WEEKDAYS, District, Elsewhere, Form, Hours, Outcome, Item, Material, Source, Staff, Station,
-                    field_labels, town_code)
+from .model import (CATEGORIES, WEEKDAYS, District, Elsewhere, Form, Hours, Item, Material, Outcome, Source, Staff,
+                    Station, field_labels, town_code)
 from markupsafe import escape
 
 from .plan import Page
