@@ -48,8 +48,9 @@ class DirTarget(_Target):
 
 class SshTarget(_Target):
     type: Literal["ssh"]
-    host: str = Field(title="服务器地址", pattern=r"^[A-Za-z0-9.\-:\[\]]+$")
-    user: str | None = Field(None, title="登录用户名", pattern=r"^[A-Za-z0-9._\-]+$")
+    # never a leading "-": ssh and rsync would read the value as an option
+    host: str = Field(title="服务器地址", pattern=r"^[A-Za-z0-9\[][A-Za-z0-9.\-:\[\]]*$")
+    user: str | None = Field(None, title="登录用户名", pattern=r"^[A-Za-z0-9_][A-Za-z0-9._\-]*$")
     port: int = Field(22, title="端口", ge=1, le=65535)
     path: str = Field(title="服务器上的网站目录", pattern=r"^/[^\n\x00]*$")
     key: Path | None = Field(None, title="登录密钥文件")
@@ -134,14 +135,23 @@ def choose(cfg: DeployConfig, name: str | None, to: Path | None, out: Path) -> t
     """The target to deploy to: `to` (a directory), a named one, the default one, or none (the
     build's own output directory is then the published site)."""
     if to is not None:
-        return str(to), DirTarget(path=to)
-    if name is not None:
+        chosen: tuple[str, Target | None] = (str(to), DirTarget(path=to))
+    elif name is not None:
         if name not in cfg.targets:
             raise DeployError(f"没有名为“{name}”的发布目标（已配置：{'、'.join(cfg.targets) or '无'}）")
-        return name, cfg.targets[name]
-    if cfg.default:
-        return cfg.default, cfg.targets[cfg.default]
-    return str(out), None
+        chosen = (name, cfg.targets[name])
+    elif cfg.default:
+        chosen = (cfg.default, cfg.targets[cfg.default])
+    else:
+        return str(out), None
+    if isinstance(chosen[1], DirTarget):
+        _not_nested(Path(chosen[1].path).expanduser().absolute(), Path(out).absolute())
+    return chosen
+
+
+def _not_nested(dest: Path, site: Path) -> None:
+    if dest != site and (dest.is_relative_to(site) or site.is_relative_to(dest)):
+        raise DeployError(f"发布目录 {dest} 与网站目录 {site} 不能一个在另一个里面。网上的网站没有改动")
 
 
 def deploy(site: Path, name: str, target: Target | None, *, message: str = "") -> Deployed:
@@ -159,8 +169,10 @@ def deploy(site: Path, name: str, target: Target | None, *, message: str = "") -
 
 def deploy_dir(site: Path, target: DirTarget, name: str) -> Deployed:
     dest = Path(target.path).expanduser().absolute()
-    if dest == Path(site).absolute():
+    site = Path(site).absolute()
+    if dest == site:
         return Deployed(name, str(dest))
+    _not_nested(dest, site)
     dest.parent.mkdir(parents=True, exist_ok=True)
     for stale in dest.parent.glob(f".{dest.name}.upload-*"):
         shutil.rmtree(stale, ignore_errors=True)  # left by a deploy that was cut off

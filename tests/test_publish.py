@@ -229,3 +229,15 @@ def test_a_hook_in_the_repository_never_runs_as_the_office(mini, tmp_path):
     res = publish(mini, tmp_path / "site", author="张三")
     assert res.ok and res.commit, res.message
     assert not (tmp_path / "hook-ran").exists()
+
+
+def test_a_target_cannot_smuggle_an_option_or_nest_in_the_site(mini, tmp_path):
+    for host, user in (("-oProxyCommand=touch_x", "guides"), ("-v", "guides"), ("10.0.0.5", "-oX")):
+        (tmp_path / "deploy.yaml").write_text(
+            f"targets:\n  s:\n    type: ssh\n    host: '{host}'\n    user: '{user}'\n    path: /srv/g\n", encoding="utf-8")
+        problems = Problems()
+        assert deploy.load_config(mini, problems) is None and "格式不对" in str(problems[0]), (host, user)
+    (tmp_path / "deploy.yaml").unlink()
+    res = publish(mini, tmp_path / "site", author="张三", to=tmp_path / "site" / "copy")
+    assert not res.ok and res.stage == "检查" and "不能一个在另一个里面" in res.message
+    assert not (tmp_path / "site").exists()  # stopped before building anything
