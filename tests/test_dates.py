@@ -85,3 +85,37 @@ def test_history_keeps_one_report_per_publication_and_packs_old_ones(tmp_path):
     assert [p.name for p in pack_history(tmp_path, keep=20)] == ["2025.jsonl.gz"]
     lines = gzip.decompress((folder / "2025.jsonl.gz").read_bytes()).decode("utf-8").splitlines()
     assert len(lines) == 6 and (folder / "2025.jsonl.gz").read_bytes() != first
+
+
+def test_changes_by_editor_workbook_and_yaml_all_reach_the_next_publication(mini, tmp_path):
+    """Issue 22.3: whichever way a change came in, and however many previews ran, the next
+    publication's report and reprint queue have it."""
+    import openpyxl
+
+    from conftest import guides
+    from generator import workbook
+    from generator.validate import read_catalogue
+
+    out = tmp_path / "site"
+    assert build(mini, out, quiet=True).ok
+    # a workbook: export, change the village's phone, import
+    cat, _ = read_catalogue(mini)
+    book = tmp_path / "全区.xlsx"
+    workbook.export_workbook(cat, book)
+    wb = openpyxl.load_workbook(book)
+    ws = wb["服务站"]
+    col = [c.value for c in ws[1]].index("服务站电话") + 1
+    row = next(r[0].row for r in ws.iter_rows(min_row=2) if r[0].value == STATION)
+    ws.cell(row=row, column=col).value = "0533-4100009"
+    wb.save(book)
+    r = guides("import", book, "--content", mini)
+    assert r.returncode == 0, r.stderr
+    assert build(mini, out, quiet=True, record=False).ok  # a preview
+    # YAML by hand
+    edit(mini / "items/LN-001.yaml", "  - name: 近期一寸免冠彩色照片", "  - name: 近期二寸免冠彩色照片")
+    assert build(mini, out, quiet=True, record=False).ok  # another preview
+    r = build(mini, out, quiet=True)  # the publication
+    assert [c["code"] for c in r.report["stations"]["changed"]] == [STATION]
+    assert [c["code"] for c in r.report["items"]["changed"]] == ["LN-001"]
+    fields = {c["field"] for c in r.report["stations"]["changed"][0]["changes"]}
+    assert "服务站电话" in fields
