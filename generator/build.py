@@ -28,6 +28,7 @@ spare from the published site; the spare's state is always that of its own files
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import fcntl
 import hashlib
 import json
@@ -37,6 +38,7 @@ import shutil
 import sys
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 from importlib.metadata import version
 from pathlib import Path
 
@@ -266,7 +268,8 @@ def _build(content: Path, out: Path, *, config_file: Path, stations: list[str] |
         into = Staging(staging, fresh=not incremental)
         if not base:
             _copy_assets(engine, into)
-        _write_editor(into, catalogue, content, problems)
+        if not cms.bundle_files():
+            problems.warning("node_modules/decap-cms", 1, "/admin/", cms.MISSING)
         indexes, index_digests = _plan_search(catalogue, pages, into, fingerprints, code,
                                               base if not stations else None)
 
@@ -289,8 +292,7 @@ def _build(content: Path, out: Path, *, config_file: Path, stations: list[str] |
                                     .encode("utf-8")})  # typo search by sound
         if base and not stations:
             _remove_unplanned(into, base, pages)
-        opendata.write(catalogue, staging, into.journal, write_file)  # data/: open data, only changed files
-        standard.write(catalogue, staging, renderer, into.journal, write_file)  # _admin/standard/: 专项评估
+        side = _side_products(catalogue, fingerprints, code, into, renderer, content, (base or {}).get("side", {}))
 
         if previous_state is None and out.exists():
             # built by other code (or --clean): still what the public saw, so the report compares to it
@@ -315,7 +317,8 @@ def _build(content: Path, out: Path, *, config_file: Path, stations: list[str] |
                                                  (previous_state or {}).get("district", {}),
                                                  # tombstones and redirects: removed once the ledger drops them
                                                  "kept": [p.path for p in pages if p.kind in ("tombstone", "redirect")]
-                                                 if not stations else (previous_state or {}).get("kept", [])},
+                                                 if not stations else (previous_state or {}).get("kept", []),
+                                                 "side": side},
                      {**((previous_state or {}).get("indexes", {}) if stations else {}), **index_digests})
         if not stations:
             ledger.record(content, catalogue, pages, engine, staging)
@@ -422,13 +425,48 @@ def _copy_assets(engine: Engine, into: Staging) -> None:
         into.write(dest, Path(src).read_bytes())
 
 
-def _write_editor(into: Staging, cat: Catalogue, content: Path, problems: Problems) -> None:
+@dataclass(frozen=True)
+class SideProduct:
+    """A product of the build beside the pages, declaring what it is made from: remade only
+    when that changed since the site in the staging directory was built (a no-op build skips it)."""
+    name: str
+    reads: Callable[[Catalogue, Fingerprints, Path], str]   # its inputs, as text to digest
+    write: Callable[[Catalogue, Staging, Renderer, Path], None]
+
+
+def _everything(cat: Catalogue, fp: Fingerprints, content: Path) -> str:
+    return "\x1f".join([fp.district(), json.dumps(cat.offers, sort_keys=True), *map(fp.item, cat.items),
+                        *map(fp.station, cat.stations)])
+
+
+def _write_editor(cat: Catalogue, into: Staging, renderer: Renderer, content: Path) -> None:
     """The web editor at /admin/ (generator/cms.py): files whose bytes changed."""
-    files = cms.site_files(cat.district, prefix=cms.prefix(content))
-    if not files:
-        problems.warning("node_modules/decap-cms", 1, "/admin/", cms.MISSING)
-    for dest, src in files.items():
+    for dest, src in cms.site_files(cat.district, prefix=cms.prefix(content)).items():
         into.write_if_changed(dest, src.read_bytes() if isinstance(src, Path) else src)
+
+
+SIDE_PRODUCTS = (
+    # data/: open data (JSON, CSV, schemas), only changed files
+    SideProduct("opendata", _everything, lambda cat, into, r, c: opendata.write(cat, into.root, into.journal, write_file)),
+    # _admin/standard/: the standardisation report; review deadlines move with the date
+    SideProduct("standard", lambda cat, fp, c: _everything(cat, fp, c) + dt.date.today().isoformat(),
+                lambda cat, into, r, c: standard.write(cat, into.root, r, into.journal, write_file)),
+    # admin/: the editor's configuration follows the district and the model (in the code version)
+    SideProduct("editor", lambda cat, fp, c: "\x1f".join([fp.district(), cms.prefix(c),
+                                                         *(f"{p.name}:{p.stat().st_size}" for p in cms.bundle_files())]),
+                _write_editor),
+)
+
+
+def _side_products(cat: Catalogue, fp: Fingerprints, code: str, into: Staging, renderer: Renderer,
+                   content: Path, before: dict[str, str]) -> dict[str, str]:
+    """Make the side products whose inputs changed; returns every product's input digest."""
+    keys = {}
+    for product in SIDE_PRODUCTS:
+        keys[product.name] = hashlib.sha256((code + product.reads(cat, fp, content)).encode()).hexdigest()[:16]
+        if before.get(product.name) != keys[product.name]:
+            product.write(cat, into, renderer, content)
+    return keys
 
 
 def _plan_search(cat: Catalogue, pages: list[Page], into: Staging, fp: Fingerprints, code: str,

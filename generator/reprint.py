@@ -285,10 +285,10 @@ def record(content: Path, change: dict, when: str, order: Mapping[str, Sequence[
     """After a build is published: queue its sheets, then keep its report. In that order, so that
     a report without its history file is one whose sheets may not be queued yet (see `recover`);
     queuing the same report twice changes nothing."""
+    if not changed(change):
+        return  # a no-op build queues no sheet and adds nothing to the history (the queue is not even read)
     with editing(content) as queue:
         queue.add(change, when, order)
-    if not changed(change):
-        return  # a no-op build adds nothing to the history
     atomic_write(history_path(content, when),
                   json.dumps(change, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8"))
     pack_history(content)
@@ -351,6 +351,8 @@ def recover(content: Path, state: dict | None, site_report: Path,
         change = json.loads(site_report.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
+    if not changed(change):
+        return False  # a no-op build: nothing was to be queued
     record(content, change, when, order)
     return True
 
