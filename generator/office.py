@@ -35,7 +35,6 @@ from .serve import Request, Response
 
 STATUS = {"draft": "草稿", "pending_review": "待审核", "pending_publish": "待发布"}
 TEMPLATES = Path(__file__).parent / "templates"
-ASSETS = Path(__file__).parent / "cms"
 COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
 
 
@@ -348,8 +347,6 @@ class Office:
             return self._html("office_login.html", error=None, next=_next(request.query))
         if request.path == "/office/office.js":
             return Response(200, (TEMPLATES / "office.js").read_bytes(), "text/javascript; charset=utf-8")
-        if request.path == "/session.js":
-            return Response(200, (ASSETS / "session.js").read_bytes(), "text/javascript; charset=utf-8")
         if not (request.path.startswith("/office/") or request.path.startswith("/admin/")):
             return None
         session = editor.sessions.find(request.headers.get("Cookie"))
