@@ -1,6 +1,7 @@
 """Problems found while reading and checking content, printed as `path:line: field: message`."""
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 
@@ -57,7 +58,8 @@ class Problems(list):
                     print(found[0], file=stream)
                 else:
                     first = found[0]
-                    what = f"{first.field}：{first.kind}" if first.kind and first.field else kind
+                    field = re.sub(r"\[\d+\]", "", first.field)  # 设定依据[3].名称: the kind, not one of them
+                    what = f"{field}：{first.kind}" if first.kind and field else kind
                     print(f"警告（{len(found)} 处）：{what}（如 {first.path}:{first.line}）", file=stream)
             if any(len(v) > 1 for v in groups.values()):
                 print("（guides check --warnings 逐条列出全部警告）", file=stream)
