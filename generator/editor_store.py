@@ -164,23 +164,20 @@ def media(raw) -> None:
     raise Refused(403, "编辑器不接收上传的文件（图片、附件）")
 
 
-def check_changes(content: Path, changes: dict[str, bytes | None]):
-    """The problems of the catalogue as it would be with `changes` (record path → new bytes, or
-    None for a deletion) applied, and those it has now: (new errors, all problems after).
-    Checked on a copy of the changed files only; nothing under content/ is touched."""
+def with_changes(content: Path, changes: dict[str, bytes | None]):
+    """The catalogue as it would be with `changes` (record path → new bytes, or None for a
+    deletion) applied, and its problems: (Catalogue or None, Problems). Read from a copy of the
+    changed files only; nothing under content/ is touched."""
     from .load import display, load
     from .problems import Problems
     from .validate import validate
 
-    before = Problems()
-    validate(load(content, before), before)
     after = Problems()
     raw = load(content, after)
     after.clear()  # problems of the files being replaced are found again below
     with tempfile.TemporaryDirectory() as tmp:
         for rel, data in changes.items():
-            target = content / rel
-            shown = display(target)
+            shown = display(content / rel)
             for group in (raw.items, raw.stations):
                 group[:] = [s for s in group if Path(s.path) != Path(shown)]
             if data is None:
@@ -194,10 +191,17 @@ def check_changes(content: Path, changes: dict[str, bytes | None]):
                 raw.items.append(src)
             else:
                 raw.stations.append(src)
-    validate(raw, after)
+    return validate(raw, after), after
+
+
+def check_changes(content: Path, changes: dict[str, bytes | None]):
+    """The problems `changes` would add to `guides check`, and all problems after: (new errors, all)."""
+    from .validate import read_catalogue
+
+    _, before = read_catalogue(content)
+    _, after = with_changes(content, changes)
     old = {(p.path, p.field, p.message) for p in before.errors}
-    new = [p for p in after.errors if (p.path, p.field, p.message) not in old]
-    return new, after
+    return [p for p in after.errors if (p.path, p.field, p.message) not in old], after
 
 
 def parse(data: bytes, shown: str, problems, tmp: Path):

@@ -104,13 +104,13 @@ class Git:
 
 
 class Office:
-    def __init__(self, content: Path, accounts: Accounts, git: Git):
-        self.content, self.accounts, self.git = Path(content), accounts, git
+    def __init__(self, content: Path, accounts: Accounts, git: Git, config: Path = Path("mkdocs.yml")):
+        self.content, self.accounts, self.git, self.config = Path(content), accounts, git, Path(config)
         self.drafts_dir = accounts.path.parent / "drafts"
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
 
     @classmethod
-    def open(cls, content: Path, accounts_path: Path | None) -> "Office | None":
+    def open(cls, content: Path, accounts_path: Path | None, config: Path = Path("mkdocs.yml")) -> "Office | None":
         import sys
 
         accounts = Accounts(accounts_path or default_path(content))
@@ -118,7 +118,7 @@ class Office:
             print("还没有审核人账号：先运行 guides users add 姓名 --role reviewer（以及各镇街的编辑账号）",
                   file=sys.stderr)
             return None
-        return cls(content, accounts, Git(content))
+        return cls(content, accounts, Git(content), config)
 
     # -------------------------------------------------------------- drafts on disk
 
@@ -271,6 +271,33 @@ class Office:
                 "stale": published is not None and d.base is not None and digest(published) != d.base,
                 "published": published}
 
+    def preview(self, d: Draft) -> bytes | None:
+        """The draft's page as it would be published (a station's home, an item's district guide,
+        the portal for district.yaml), rendered from the catalogue with the draft applied; None
+        while the draft does not pass the check (its problems are shown instead)."""
+        from .editor_store import with_changes
+        from .engine import Engine
+        from .plan import Fingerprints, plan, stamps
+        from .render import Renderer
+
+        cat, _ = with_changes(self.content, {d.rel: d.raw.encode("utf-8")})
+        if cat is None:
+            return None
+        if d.rel.startswith("stations/"):
+            pages, wanted = plan(cat, [d.slug]), ("station", d.slug)
+        else:
+            pages, wanted = plan(cat), ("item", d.slug) if d.rel.startswith("items/") else ("portal", None)
+        page = next((p for p in pages if p.kind == wanted[0] and wanted[1] in (None, p.station, p.item)), None)
+        if page is None:
+            return None
+        html = Renderer(cat, Engine(self.config, cat.district.site_url),
+                        stamps(cat, [page], Fingerprints(cat))).render(page)
+        # relative links and assets resolve against the real page's place in the preview site
+        html = html.replace("<head>", f'<head><base href="/{page.path}">', 1)
+        banner = ('<p style="margin:0;padding:8px 16px;background:#fff3cd;color:#1a1a1a;font:16px sans-serif;'
+                  'border-bottom:2px solid #b45309">草稿预览：尚未发布，网站上仍是原来的内容</p>')
+        return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + banner, html, count=1).encode("utf-8")
+
     def publish(self, editor, session, params):
         collection, slug, rel = self._params(editor, params)
         user = session.user
@@ -365,6 +392,18 @@ class Office:
             return self._html("office_history.html", user=session.user, name=editor.store.name(rel),
                               path=editor.store.name(rel), history=self.git.log(rel),
                               may_change=session.user.may_change(rel))
+        if request.path == "/office/preview":
+            query = urllib.parse.parse_qs(request.query)
+            try:
+                collection, slug = (query.get("collection") or [""])[0], (query.get("slug") or [""])[0]
+                self.rel_of(editor, collection, slug)
+                d = self.draft(collection, slug)
+            except Refused as r:
+                return Response(r.status, r.message.encode(), "text/plain; charset=utf-8")
+            page = self.preview(d) if d is not None else None
+            if page is None:
+                return Response(404, "没有可预览的草稿（或草稿检查未通过，见上方的问题）".encode(), "text/plain; charset=utf-8")
+            return Response(200, page, "text/html; charset=utf-8")
         if request.path == "/office/draft":
             query = urllib.parse.parse_qs(request.query)
             try:
@@ -376,7 +415,8 @@ class Office:
             if d is None:
                 return Response(200, b'{"draft": null}')
             seen = self.review(editor, d)
-            return Response(200, json.dumps({"draft": {"status": seen["status"], "authors": d.authors},
+            return Response(200, json.dumps({"draft": {"status": seen["status"], "authors": d.authors,
+                                                       "updated": d.updated},
                                              "changes": seen["changes"], "errors": seen["errors"]},
                                             ensure_ascii=False).encode())
         return None

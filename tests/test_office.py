@@ -214,6 +214,11 @@ def test_three_people_draft_review_publish_history_restore_conflict(office, brow
                    and list((office.project / ".guides" / "drafts").glob("*.json")))
         assert "0533-4100001" in station_file.read_text(encoding="utf-8")   # not published yet
         wang.frame_locator("iframe").first.locator("#guides-draft").wait_for(timeout=30000)
+        # the preview shows the draft's page as it would be published; the site still the old one
+        draft_page = wang.frame_locator("iframe").first.frame_locator("iframe[title='重新生成的页面']")
+        draft_page.get_by_text("草稿预览").wait_for(timeout=60000)
+        assert "0533-4109999" in draft_page.locator("main").inner_text()
+        assert "0533-4109999" not in site_page.read_text(encoding="utf-8")
         wang.screenshot(path=SHOTS / "office-draft.png")
         # she submits it for review on the review page
         wang.goto(office.url + "/office/")

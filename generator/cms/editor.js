@@ -84,9 +84,14 @@
         h("strong", null, "guides check：" + s.summary),
         s.problems.length ? h("ul", null, s.problems.map(function (p, i) { return h("li", { key: i }, p); })) : null,
         h("p", { style: { color: "#333", margin: "4px 0 0" } },
-          draft ? "下面是已发布的页面；草稿经审核人发布后才会改变它。" :
+          draft ? "下面是草稿发布后的页面；网站上仍是原来的内容，审核人发布后才会改变。" :
           "点“发布 → 立即发布”写入 content/ 后，页面自动重新生成（第 " + s.version + " 次）。"));
-      var frame = path ? h("iframe", { key: s.version, src: window.location.origin + path, title: "重新生成的页面",
+      var d = this.state.draft;
+      if (d && d.draft && !d.errors.length) {   // a draft: its page as it would be published
+        path = "/office/preview?collection=" + encodeURIComponent(this.props.collection.get("name")) +
+               "&slug=" + encodeURIComponent(this.props.entry.get("data").get("code")) + "&v=" + encodeURIComponent(d.draft.updated || "");
+      }
+      var frame = path ? h("iframe", { key: s.version + path, src: window.location.origin + path, title: "重新生成的页面",
                                        style: { width: "100%", height: "80vh", border: "1px solid #999" } }) : null;
       return h("div", null, draft, head, frame);
     }
