@@ -376,12 +376,17 @@
     });
   }
 
-  if (canKeep) {
+  function register() {
     navigator.serviceWorker.register(siteRoot + "sw.js", { updateViaCache: "none" }).then(function () {
       return navigator.serviceWorker.ready;
     }).then(function (reg) {   /* the first visit: this page came before the worker, keep it too */
       if (!navigator.serviceWorker.controller && reg.active) reg.active.postMessage({ keep: location.href });
     }).catch(function () {});
+  }
+
+  if (canKeep) {
+    /* after the page has loaded: the worker's own downloads never compete with the page's */
+    if (document.readyState === "complete") register(); else window.addEventListener("load", register);
     var save = document.getElementById("g-save");
     if (save) setupSave(save);
     var saved = document.getElementById("g-saved");
