@@ -200,11 +200,22 @@ def deploy_dir(site: Path, target: DirTarget, name: str) -> Deployed:
 
 
 def _same(a: Path, b: Path) -> bool:
+    """Unchanged: same size and time (a page the build did not rewrite), or same bytes (a page a full
+    rebuild, after a change of code or theme, wrote again as it was)."""
+    import filecmp
+
     try:
         sa, sb = a.stat(), b.stat()
     except OSError:
         return False
-    return sa.st_size == sb.st_size and sa.st_mtime_ns // 1_000_000_000 == sb.st_mtime_ns // 1_000_000_000
+    if sa.st_size != sb.st_size:
+        return False
+    if sa.st_mtime_ns // 1_000_000_000 == sb.st_mtime_ns // 1_000_000_000:
+        return True
+    try:
+        return filecmp.cmp(a, b, shallow=False)
+    except OSError:
+        return False
 
 
 # ---------------------------------------------------------------------- a web server over SSH

@@ -63,6 +63,10 @@ def test_publish_to_a_directory_records_who_and_what_in_chinese(mini, tmp_path):
     # publishing again with nothing changed: no new record, no new history file, the site unchanged
     again = publish(mini, tmp_path / "site", author="李四", to=www)
     assert again.ok and again.commit is None and again.summary == "内容无变化"
+    # a full rebuild (new code or theme) writes every page again: only files whose bytes differ are copied
+    assert build(mini, tmp_path / "site", quiet=True, clean=True).ok
+    again = publish(mini, tmp_path / "site", author="李四", to=www)
+    assert again.ok and again.deployed.files_sent < 10, again.deployed
     assert len(log(tmp_path)) == 2 and len(list((mini / "history").iterdir())) == len(history) + 1
 
 
