@@ -16,14 +16,13 @@ is the model's order), strings that would read as numbers or dates are quoted.
 from __future__ import annotations
 
 import datetime as dt
-import types
 import typing
 from pathlib import Path
 
 import yaml
 from pydantic import BaseModel
 
-from . import model
+from . import model, schema
 
 ROOT = Path(__file__).resolve().parent.parent
 DIST = ROOT / "node_modules" / "decap-cms" / "dist"
@@ -35,49 +34,10 @@ SITE_DIR = "admin"
 # ------------------------------------------------------------------ model → widgets
 
 
-def _unwrap_optional(annotation) -> tuple[object, bool]:
-    """(the annotation without `| None` and without `Annotated[...]`, whether None was allowed)."""
-    args = typing.get_args(annotation)
-    optional = False
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and type(None) in args:
-        rest = [a for a in args if a is not type(None)]
-        annotation, optional = (rest[0] if len(rest) == 1 else typing.Union[tuple(rest)]), True
-    if typing.get_origin(annotation) is typing.Annotated:
-        annotation = typing.get_args(annotation)[0]
-    return annotation, optional
-
-
-def _constraints(info) -> list:
-    """The field's constraints, with those of a named type it uses (`Phone | None`)."""
-    out = list(info.metadata)
-    annotation = info.annotation
-    for arg in (annotation, *typing.get_args(annotation)):
-        if typing.get_origin(arg) is typing.Annotated:
-            for m in typing.get_args(arg)[1:]:
-                out.extend([m, *getattr(m, "metadata", [])])
-    return out
-
-
-def _examples(info) -> list:
-    for m in [info, *_constraints(info)]:
-        if getattr(m, "examples", None):
-            return list(m.examples)
-    return []
-
-
 def _literal_options(annotation) -> list[str] | None:
     if typing.get_origin(annotation) is typing.Literal:
         return [str(a) for a in typing.get_args(annotation)]
     return None
-
-
-def _bounds(info) -> dict:
-    out = {}
-    for m in _constraints(info):
-        for attr, key in (("ge", "min"), ("le", "max")):
-            if getattr(m, attr, None) is not None:
-                out[key] = getattr(m, attr)
-    return out
 
 
 def _extra(info) -> dict:
@@ -94,9 +54,9 @@ def _item_relation(multiple: bool) -> dict:
 
 def field(name: str, info, sets: tuple[str, ...] = ()) -> dict:
     """The Decap field for one model field. `sets`: the district's item set names."""
-    annotation, optional = _unwrap_optional(info.annotation)
+    annotation, optional = schema.unwrap_optional(info.annotation)
     out: dict = {"name": name, "label": info.title or name}
-    hint = " ".join(filter(None, [info.description, _examples(info) and "例如：" + "、".join(_examples(info))]))
+    hint = " ".join(filter(None, [info.description, schema.examples(info) and "例如：" + "、".join(schema.examples(info))]))
     if hint:
         out["hint"] = hint
     has_default = not info.is_required()
@@ -118,7 +78,8 @@ def field(name: str, info, sets: tuple[str, ...] = ()) -> dict:
         if has_default:
             out["default"] = info.default
     elif annotation is int:
-        out.update(widget="number", value_type="int", **_bounds(info))
+        ge, le = schema.bounds(info)
+        out.update(widget="number", value_type="int", **{k: v for k, v in (("min", ge), ("max", le)) if v is not None})
         if has_default and info.default is not None:
             out["default"] = info.default
     elif annotation is dt.date:
@@ -130,15 +91,15 @@ def field(name: str, info, sets: tuple[str, ...] = ()) -> dict:
         if optional:  # an optional record (审批结果) may be left empty: its own required fields are then not
             sub = [{**f, "required": False} for f in sub]   # asked for; guides check still checks a filled one
         out.update(widget="object", collapsed=False, fields=sub)
-    elif origin is list and _literal_options(_unwrap_optional(typing.get_args(annotation)[0])[0]):
+    elif origin is list and _literal_options(schema.unwrap_optional(typing.get_args(annotation)[0])[0]):
         # several of fixed choices (服务对象, 办理形式, 结果送达方式): one multiple-choice drop-down
         out.update(widget="select", multiple=True,
-                   options=_literal_options(_unwrap_optional(typing.get_args(annotation)[0])[0]))
+                   options=_literal_options(schema.unwrap_optional(typing.get_args(annotation)[0])[0]))
         if has_default:
             out["default"] = []
     elif origin is list:
         (inner,) = typing.get_args(annotation)
-        inner, _ = _unwrap_optional(inner)
+        inner, _ = schema.unwrap_optional(inner)
         out.update(widget="list", collapsed=False)  # an administrator sees what is there
         if isinstance(inner, type) and issubclass(inner, BaseModel):
             out["fields"] = fields(inner, sets)
@@ -156,7 +117,7 @@ def field(name: str, info, sets: tuple[str, ...] = ()) -> dict:
         pattern = getattr(_pattern(info), "pattern", None)
         if pattern:
             # Decap shows it as “〈label〉”写得不对：〈this〉 (generator/cms/editor.js): say how to write it
-            examples = _examples(info)
+            examples = schema.examples(info)
             out["pattern"] = [pattern, "应写成如 " + "、".join(examples) if examples else (info.description or "格式不对")]
         if has_default and info.default is not None:
             out["default"] = info.default
@@ -169,14 +130,14 @@ def field(name: str, info, sets: tuple[str, ...] = ()) -> dict:
 
 
 def _pattern(info):
-    for m in _constraints(info):
+    for m in schema.constraints(info):
         if getattr(m, "pattern", None):
             return m
     return None
 
 
 def _min_length(info) -> int:
-    for m in _constraints(info):
+    for m in schema.constraints(info):
         if getattr(m, "min_length", None):
             return m.min_length
     # `Text` is Annotated[str, Field(min_length=1)]: the constraint sits on the type

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .schema import inner_model
 from .text import clean
 from .urls import site_origin
 
@@ -513,22 +514,11 @@ def label(model: type[BaseModel], loc: tuple) -> str:
         if fields is not None and key in fields:
             info = fields[key]
             parts.append(info.title or str(key))
-            current = _inner_model(info.annotation)
+            current = inner_model(info.annotation)
         else:
             # a dict key (an item code in local_notes) or an unknown field
             parts.append(str(key))
     return ".".join(parts)
-
-
-def _inner_model(annotation) -> type[BaseModel] | None:
-    """The record type a field holds, through list[...], dict[..., ...] and | None."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()) or ():
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    return None
 
 
 @functools.cache
@@ -537,7 +527,7 @@ def _record_shape(model: type[BaseModel], name: str) -> str:
     clean them), "keys" (a dict of records: its keys here) or "values" (text, lists and maps of text,
     and the value branch of a value-or-records union such as 收费情况)."""
     annotation = model.model_fields[name].annotation
-    inner = _inner_model(annotation)
+    inner = inner_model(annotation)
     if inner is None:
         return "values"
     if typing.get_origin(annotation) is dict:

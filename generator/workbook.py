@@ -19,7 +19,6 @@ import datetime as dt
 import functools
 import io
 import re
-import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,10 +27,10 @@ from pydantic import BaseModel
 
 from .files import atomic_path, atomic_write
 from .load import RawContent, Source, display, load
-from .model import Item, Station, _inner_model, town_code
+from .model import Item, Station, town_code
 from .problems import Problems, os_reason
 from .text import normalise_breaks
-from . import workbook_layout as layout
+from . import workbook_layout as layout, schema
 from .workbook_cells import append
 from .workbook_read import MAX_ROWS, open_workbook  # noqa: F401 -- MAX_ROWS: the limit, named here too
 from .workbook_sync import META, KeyProblem, find_conflicts, read_meta, record_digest, resolve_scope, write_meta
@@ -45,7 +44,6 @@ DISTRICT_SCOPE = "全区"
 MAX_WIDTH = 60
 MAX_SHOWN = 100  # errors printed by `guides import`; the rest are counted (a pasted dump gives thousands)
 ROOTS = ((Item, "事项", "items"), (Station, "服务站", "stations"))
-_NONE = type(None)
 
 
 # ----------------------------------------------------------------- sheets from the model
@@ -78,64 +76,6 @@ class Sheet:
     union_scalar: Column | None = None  # a field that is a value OR a list of records (收费情况)
 
 
-def _args(annotation) -> tuple:
-    return typing.get_args(annotation) if typing.get_origin(annotation) in (typing.Union, types.UnionType) else ()
-
-
-def _shape(annotation) -> tuple[str, object, bool]:
-    """(kind, detail, nullable) of an annotation; kind one of model, models, dictmodels, union, lines, scalar."""
-    nullable = False
-    branches = _args(annotation)
-    if branches:
-        nullable = _NONE in branches
-        branches = tuple(b for b in branches if b is not _NONE)
-        if len(branches) == 1:
-            annotation = branches[0]
-        else:
-            return "union", branches, nullable
-    origin = typing.get_origin(annotation)
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return "model", annotation, nullable
-    if origin is list:
-        (inner,) = typing.get_args(annotation)
-        if isinstance(inner, type) and issubclass(inner, BaseModel):
-            return "models", inner, nullable
-        return "lines", _scalar(inner), nullable
-    if origin is dict:
-        _, inner = typing.get_args(annotation)
-        if isinstance(inner, type) and issubclass(inner, BaseModel):
-            return "dictmodels", inner, nullable
-        return "scalar", ("yaml", ()), nullable
-    return "scalar", _scalar(annotation), nullable
-
-
-def _scalar(annotation) -> tuple[str, tuple]:
-    if typing.get_origin(annotation) is typing.Annotated:
-        annotation = typing.get_args(annotation)[0]
-    if typing.get_origin(annotation) is typing.Literal:
-        return "choice", tuple(typing.get_args(annotation))
-    branches = tuple(b for b in _args(annotation) if b is not _NONE)
-    if branches and all(typing.get_origin(b) is typing.Literal for b in branches):
-        return "choice", tuple(v for b in branches for v in typing.get_args(b))
-    if annotation is bool:
-        return "bool", ()
-    if annotation is int:
-        return "int", ()
-    if annotation is dt.date:
-        return "date", ()
-    if annotation is str:
-        return "text", ()
-    return "yaml", ()
-
-
-def _bounds(info) -> tuple:
-    ge = le = None
-    for m in info.metadata:
-        ge = getattr(m, "ge", ge)
-        le = getattr(m, "le", le)
-    return ge, le
-
-
 def _sheet(model, title, field_path, code_header, dict_key=None, taken=None) -> Sheet:
     taken = taken if taken is not None else set()
     taken.add(title)
@@ -155,7 +95,7 @@ def _columns(sheet: Sheet, model, prefix: tuple, header_prefix: str, taken: set,
         path = prefix + (name,)
         title = nested_header(header_prefix, info.title or name) if header_prefix else (info.title or name)
         legacy = legacy_prefix + (info.title or name) if legacy_prefix else None
-        kind, detail, nullable = _shape(info.annotation)
+        kind, detail, nullable = schema.shape(info.annotation)
         if kind == "model":
             _columns(sheet, detail, path, title, taken, (legacy or title) + ".")
         elif kind in ("models", "dictmodels"):
@@ -170,8 +110,8 @@ def _columns(sheet: Sheet, model, prefix: tuple, header_prefix: str, taken: set,
             lists = [b for b in detail if typing.get_origin(b) is list]
             values = [b for b in detail if typing.get_origin(b) is not list]
             if len(lists) == 1 and values and not sheet.field:
-                _, inner, _ = _shape(lists[0])
-                scalar_kind, choices = _scalar(typing.Union[tuple(values)] if len(values) > 1 else values[0])
+                _, inner, _ = schema.shape(lists[0])
+                scalar_kind, choices = schema.scalar(typing.Union[tuple(values)] if len(values) > 1 else values[0])
                 col = Column(path, title, scalar_kind, choices, nullable=True)
                 sheet.columns.append(col)
                 child_title = title if title not in taken else f"{sheet.title}.{title}"
@@ -183,7 +123,7 @@ def _columns(sheet: Sheet, model, prefix: tuple, header_prefix: str, taken: set,
         else:
             scalar_kind, choices = detail
             col = Column(path, title, "lines" if kind == "lines" else scalar_kind, choices, nullable,
-                         _bounds(info), key=(not sheet.field and path == ("code",)), help=info.description,
+                         schema.bounds(info), key=(not sheet.field and path == ("code",)), help=info.description,
                          examples=tuple(info.examples or ()), required=info.is_required(), legacy=legacy)
             if kind == "lines":
                 col.choices = choices  # element kind kept in choices[0] is not needed: elements are text
@@ -754,14 +694,14 @@ def _field_info(model, path: tuple):
         if model is None or name not in model.model_fields:
             return None
         info = model.model_fields[name]
-        model = _inner_model(info.annotation)
+        model = schema.inner_model(info.annotation)
     return info
 
 
 @functools.cache
 def _fields(model) -> tuple:
     """(name, info, kind, detail, nullable) of each field: the shapes, worked out once per model."""
-    return tuple((name, info, *_shape(info.annotation)) for name, info in model.model_fields.items())
+    return tuple((name, info, *schema.shape(info.annotation)) for name, info in model.model_fields.items())
 
 
 def _drop_empty(data: dict, model) -> None:
@@ -993,7 +933,7 @@ def _trim(raw: dict, model) -> dict:
         if not info.is_required() and value == _plain(info.get_default(call_default_factory=True)):
             del raw[name]
             continue
-        inner = _inner_model(info.annotation)
+        inner = schema.inner_model(info.annotation)
         if inner is None:
             continue
         if isinstance(value, dict) and kind == "model":
@@ -1038,7 +978,7 @@ def _merge(node, old, new, raw: dict, model) -> None:
                 del node[name]
             continue
         rv, cur = raw[name], node.get(name)
-        kind, detail, _ = _shape(model.model_fields[name].annotation)
+        kind, detail, _ = schema.shape(model.model_fields[name].annotation)
         if kind == "model" and isinstance(cur, CommentedMap) and isinstance(rv, dict):
             _merge(cur, ov if isinstance(ov, BaseModel) else None, nv, rv, detail)
             continue
@@ -1051,7 +991,7 @@ def _merge(node, old, new, raw: dict, model) -> None:
                 else:
                     cur[k] = _fresh(v, None)
             continue
-        sub = _inner_model(model.model_fields[name].annotation)
+        sub = schema.inner_model(model.model_fields[name].annotation)
         if (sub is not None and isinstance(cur, CommentedSeq) and isinstance(rv, list) and isinstance(nv, list)
                 and all(isinstance(v, dict) for v in rv)):
             olds = ov if isinstance(ov, list) else []

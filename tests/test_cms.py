@@ -16,7 +16,7 @@ import yaml
 
 from conftest import MINI, ROOT, free_port, guides
 from test_netlify import sent_headers
-from generator import cms, model
+from generator import cms, model, schema
 from generator.validate import read_catalogue
 
 STATION = "370304001200"
@@ -31,7 +31,7 @@ OURS = ["html-has-lang", "html-lang-valid", "document-title", "frame-title", "bu
 
 
 def _inner(annotation):
-    annotation, _ = cms._unwrap_optional(annotation)
+    annotation, _ = schema.unwrap_optional(annotation)
     if typing.get_origin(annotation) is list:
         (annotation,) = typing.get_args(annotation)
     return annotation
@@ -49,11 +49,11 @@ def assert_same(record: type, config_fields: list[dict], where: str, inside_opti
         assert f["label"] == info.title, here
         if info.description:
             assert f["hint"].startswith(info.description), here
-        examples = [e for m in [info, *cms._constraints(info)] for e in (getattr(m, "examples", None) or [])]
+        examples = [e for m in [info, *schema.constraints(info)] for e in (getattr(m, "examples", None) or [])]
         assert all(e in f.get("hint", "") for e in examples), here
         if not info.description and not examples:
             assert "hint" not in f, here
-        annotation, optional = cms._unwrap_optional(info.annotation)
+        annotation, optional = schema.unwrap_optional(info.annotation)
         assert f["required"] == (not optional and not inside_optional and info.is_required()
                                  and f["widget"] != "hidden"), here
         literal = typing.get_args(annotation) if typing.get_origin(annotation) is typing.Literal else None
@@ -65,7 +65,7 @@ def assert_same(record: type, config_fields: list[dict], where: str, inside_opti
             assert f["widget"] == "select", here
         if (info.json_schema_extra or {}).get("refers") == "item":
             assert f["widget"] == "relation" and f["collection"] == "items" and f["value_field"] == "code", here
-        for m in cms._constraints(info):
+        for m in schema.constraints(info):
             if getattr(m, "pattern", None):
                 assert f["pattern"][0] == m.pattern, here
             if getattr(m, "ge", None) is not None:
@@ -356,3 +356,25 @@ def test_edit_a_station_and_an_item_in_the_browser(browser, editor):
     assert station_file.exists()
     assert outside == [], outside          # no request left this machine
     assert violations == [], violations    # the editor works under production's /admin/ CSP
+
+
+def test_one_model_walker_a_bound_on_a_named_type_reaches_form_and_workbook():
+    """Issue 20.2: the form and the workbook read fields through generator/schema.py; a bound
+    declared on a named type (as Phone carries its pattern) reaches both."""
+    from typing import Annotated
+
+    from pydantic import Field, create_model
+
+    from generator import schema, workbook
+    from generator.model import Record
+
+    Small = Annotated[int, Field(ge=1, le=5)]
+    Probe = create_model("Probe", __base__=Record, code=(str, Field(title="编码")),
+                         copies=(Small, Field(2, title="份数")), spare=(Small | None, Field(None, title="备用份数")))
+    form = {f["name"]: f for f in cms.fields(Probe)}
+    assert (form["copies"]["min"], form["copies"]["max"]) == (1, 5)
+    assert (form["spare"]["min"], form["spare"]["max"]) == (1, 5)
+    for name in ("copies", "spare"):
+        assert schema.bounds(Probe.model_fields[name]) == (1, 5)
+    columns = {c.path: c for c in workbook._sheet(Probe, "探针", (), "编码").columns}
+    assert columns[("copies",)].bounds == columns[("spare",)].bounds == (1, 5)   # was (None, None)
