@@ -24,7 +24,7 @@ from .files import atomic_path
 from .validate import Catalogue
 
 # Attributes whose values are links to files of the site.
-_LINK = re.compile(r'(?P<attr>\b(?:href|src|data-index|data-lunr))="(?P<url>[^"]*)"')
+_LINK = re.compile(r'(?P<attr>\b(?:href|src|data-index|data-lunr|data-pinyin|data-root))="(?P<url>[^"]*)"')
 _CSS_URL = re.compile(r"url\((?P<q>['\"]?)(?P<url>[^'\")]+)(?P=q)\)")
 _EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//|#)", re.I)  # https:, tel:, data:, //host, #anchor
 
