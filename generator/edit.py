@@ -18,6 +18,7 @@ from .editor_guard import (Address, Sessions, Throttle, User, cookie_header, cro
                            token_ok, wrong_host)
 from .editor_store import Refused, Store, check_changes, digest
 from .serve import Hooks, Request, Response
+from .urls import item_path, station_path
 
 API = "/api/v1"
 LOCAL_USER = User("本机管理员", "local")
@@ -37,9 +38,9 @@ def published_urls(content: Path, rel: str) -> list[str]:
 
     code = Path(rel).stem
     if rel.startswith("items/"):
-        owned = lambda u: u == f"/items/{code}/" or u.endswith(f"/{code}/")
+        owned = lambda u: u == "/" + item_path(code) or u.endswith(f"/{code}/")
     elif rel.startswith("stations/"):
-        owned = lambda u: u.startswith(f"/{code}/")
+        owned = lambda u: u.startswith("/" + station_path(code))
     else:
         return []
     return [u for u in ledger.read(content) if owned(u)]

@@ -17,6 +17,7 @@ from .files import atomic_write
 from .plan import Page, plan
 from .problems import Problems
 from .validate import Catalogue
+from .urls import guide_path, station_path
 
 LEDGER = "published.txt"
 _HEADER = "# 已发布过的全部网址（由 guides build 维护，随发布记录保存；不要手工删除）\n"
@@ -83,7 +84,7 @@ def check(content: Path, cat: Catalogue, pages: list[Page], problems: Problems,
             target = None
             if r.successor:
                 item = parts[1] if len(parts) > 1 else None
-                target = f"{r.successor}/{item}/" if item in cat.offers.get(r.successor, []) else f"{r.successor}/"
+                target = guide_path(r.successor, item) if item in cat.offers.get(r.successor, []) else station_path(r.successor)
             page = _gone(url, parts[0], parts[1] if len(parts) > 1 else None, target)
         elif len(parts) == 2 and parts[0] in cat.stations and parts[1] in retired_items:
             r = retired_items[parts[1]]

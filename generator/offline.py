@@ -22,6 +22,7 @@ from markupsafe import escape
 
 from .files import atomic_path
 from .validate import Catalogue
+from .urls import absolute, guide_path, station_path
 
 # Attributes whose values are links to files of the site.
 _LINK = re.compile(r'(?P<attr>\b(?:href|src|data-index|data-lunr|data-pinyin|data-root))="(?P<url>[^"]*)"')
@@ -51,7 +52,7 @@ def landing(name: str, code: str, url: str) -> str:
 
 def station_pages(cat: Catalogue, code: str) -> list[str]:
     """Site paths of the station's pages: its home and every guide."""
-    return [f"{code}/", *(f"{code}/{item}/" for item in cat.offers[code])]
+    return [station_path(code), *(guide_path(code, item) for item in cat.offers[code])]
 
 
 class OfflineCopy:
@@ -121,7 +122,7 @@ def write_zip(cat: Catalogue, site: Path, code: str, dest: Path) -> Path:
     st = cat.stations[code]
     copy = OfflineCopy(site, cat.district.site_url, code, station_pages(cat, code))
     files = copy.build()
-    files["index.html"] = landing(st.name, code, f"{copy.site_url}/{code}/").encode("utf-8")
+    files["index.html"] = landing(st.name, code, absolute(copy.site_url, station_path(code))).encode("utf-8")
     folder = f"{code}-offline"
     dest = Path(dest)
     with atomic_path(dest) as tmp:  # a disk full half-way leaves no half-written zip beside the good one

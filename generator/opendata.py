@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .model import District, Item, Station, town_code
 from .validate import Catalogue
+from .urls import absolute, item_path, station_path
 
 DATA = "data"
 
@@ -69,13 +70,13 @@ def _schema(model: type[BaseModel], name: str, base: str) -> dict:
 
 
 def open_item(cat: Catalogue, item: Item) -> OpenItem:
-    return OpenItem(**dict(item), url=f"{cat.district.site_url}/items/{item.code}/",
+    return OpenItem(**dict(item), url=absolute(cat.district.site_url, item_path(item.code)),
                     sample_phone=cat.district.sample_phone(item.phone))
 
 
 def open_station(cat: Catalogue, code: str) -> OpenStation:
     st = cat.stations[code]
-    base = f"{cat.district.site_url}/{code}/"
+    base = absolute(cat.district.site_url, station_path(code))
     return OpenStation(**dict(st), town_code=town_code(code), town_name=cat.town_name(town_code(code)), url=base,
                        sample_contacts=cat.district.sample_data,
                        offered=[OfferedItem(code=c, name=cat.items[c].name, url=f"{base}{c}/")
@@ -132,12 +133,12 @@ def files(cat: Catalogue) -> dict[str, bytes]:
         f"{DATA}/schema/catalog.schema.json": _json(_schema(OpenCatalogue, "catalog.schema.json", base)),
         f"{DATA}/schema/station.schema.json": _json(_schema(OpenStation, "station.schema.json", base)),
         f"{DATA}/items.csv": _csv(_table(Item, list(cat.items.values()), [
-            ("区级办事指南网址", lambda it: f"{base}/items/{it.code}/"),
+            ("区级办事指南网址", lambda it: absolute(base, item_path(it.code))),
             ("提供服务站数", lambda it: sum(1 for o in cat.offers.values() if it.code in o)),
             ("咨询电话为示例数据", lambda it: "是" if cat.district.sample_phone(it.phone) else "否")])),
         f"{DATA}/stations.csv": _csv(_table(Station, list(cat.stations.values()), [
             ("镇（街道）", lambda st: cat.town_name(town_code(st.code))),
-            ("服务站网址", lambda st: f"{base}/{st.code}/"),
+            ("服务站网址", lambda st: absolute(base, station_path(st.code))),
             ("实际可办事项", lambda st: "\n".join(cat.offers[st.code])),
             ("实际可办事项数", lambda st: len(cat.offers[st.code])),
             ("联系信息为示例数据", lambda st: "是" if cat.district.sample_data else "否")])),
@@ -289,7 +290,7 @@ def guide_jsonld(cat: Catalogue, station: str, item: str) -> str:
 def item_jsonld(cat: Catalogue, item: str) -> str:
     """The district-level guide: the service, offered at every station that has it."""
     it, d = cat.items[item], cat.district
-    url = f"{d.site_url}/items/{item}/"
+    url = absolute(d.site_url, item_path(item))
     area = {"@type": "AdministrativeArea", "name": f"{d.city}{d.name}", "identifier": d.code}
     offering = sum(1 for o in cat.offers.values() if item in o)
     channel = {"@type": "ServiceChannel", "name": f"{d.name}{offering}个村（社区）便民服务站", "serviceUrl": url,

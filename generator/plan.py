@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from .model import town_code
 from .validate import Catalogue
+from .urls import guide_path, item_path, station_path
 
 
 @dataclass(frozen=True)
@@ -35,12 +36,12 @@ def plan(cat: Catalogue, stations: list[str] | None = None) -> list[Page]:
     if stations is None:
         pages.append(Page("portal", ""))
         pages.append(Page("items", "items/"))
-        pages.extend(Page("item", f"items/{c}/", item=c) for c in cat.items)
+        pages.extend(Page("item", item_path(c), item=c) for c in cat.items)
     for code in stations if stations is not None else cat.stations:
         offered = cat.offers[code]
-        pages.append(Page("station", f"{code}/", station=code,
+        pages.append(Page("station", station_path(code), station=code,
                           search_index=f"search/{item_set_key(offered)}.js"))
-        pages.extend(Page("guide", f"{code}/{c}/", station=code, item=c) for c in offered)
+        pages.extend(Page("guide", guide_path(code, c), station=code, item=c) for c in offered)
     return pages
 
 

@@ -64,6 +64,7 @@ from .plan import Fingerprints, Page
 from .problems import Problems
 from .render import item_badges
 from .validate import Catalogue, check_print_origin, read_catalogue
+from .urls import absolute, guide_path, station_path
 
 CHROMIUM = os.environ.get("GUIDES_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -120,7 +121,7 @@ def stale_pages(cat: Catalogue, site: Path, codes: list[str]) -> list[str]:
     out = []
     for code in codes:
         pages = [Page("station", f"{code}/", station=code),
-                 *(Page("guide", f"{code}/{c}/", station=code, item=c) for c in cat.offers[code])]
+                 *(Page("guide", guide_path(code, c), station=code, item=c) for c in cat.offers[code])]
         out += [p.path for p in pages if built_stamp(site, p.path) != fp.stamp(p)]
     return out
 
@@ -407,7 +408,7 @@ class StationPrinter:
             return self._fronts[code]
         st = self.cat.stations[code]
         items = self.cat.station_items(code)
-        url = f"{self.site_url}/{code}/"
+        url = absolute(self.site_url, station_path(code))
         view = {
             "sv": self.renderer.station_view(code), "st": st, "url": url, "count": len(items),
             "entries": [{"item": it, "badges": item_badges(it), "url": f"{url}{it.code}/",
@@ -432,7 +433,7 @@ class StationPrinter:
         for n, item in enumerate(items, 1):
             if only is not None and item.code not in only:
                 continue
-            path = f"{code}/{item.code}/"
+            path = guide_path(code, item.code)
             page = (self.site / path / "index.html").read_text(encoding="utf-8")
             m = _STAMP.search(page)
             stamp = m.group(1).strip() if m else ""
@@ -444,7 +445,7 @@ class StationPrinter:
     def front_sections(self, code: str) -> list[Section]:
         st = self.cat.stations[code]
         f = self.front(code)
-        url = f"{self.site_url}/{code}/"
+        url = absolute(self.site_url, station_path(code))
         return [Section("cover", "封面", url, f.stamp, station=code, html=f.cover,
                         footer=f"{st.name} · 公示材料封面 · 本册版本 {f.stamp}"),
                 Section("catalogue", "事项目录清单", url, f.stamp, station=code, html=f.catalogue,
@@ -452,7 +453,7 @@ class StationPrinter:
 
     def poster_section(self, code: str) -> Section:
         f = self.front(code)
-        return Section("poster", "二维码海报", f"{self.site_url}/{code}/", f.poster_stamp, station=code,
+        return Section("poster", "二维码海报", absolute(self.site_url, station_path(code)), f.poster_stamp, station=code,
                        html=f.poster)
 
     def pack_sections(self, code: str) -> list[Section]:
@@ -480,7 +481,7 @@ class StationPrinter:
         cover = self.renderer.env.get_template("print_reprint.html").render(
             st=st, sv=self.renderer.station_view(code), lines=lines, sheets=len(parts),
             date=dt.date.today().isoformat())
-        head = Section("reprint", f"{st.name} 更换说明", f"{self.site_url}/{code}/", "", station=code, html=cover,
+        head = Section("reprint", f"{st.name} 更换说明", absolute(self.site_url, station_path(code)), "", station=code, html=cover,
                        footer=f"{st.name} · 更换说明")
         for p in parts:
             p.title = f"{st.name} · {p.title}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .model import Item, Station, label
 from .validate import Catalogue
+from .urls import guide_path
 
 
 def snapshot(cat: Catalogue, stamps: dict[str, str]) -> dict:
@@ -74,7 +75,7 @@ def compare(old: dict | None, new: dict, cat: Catalogue) -> dict:
     reprint = []
     for code, st in cat.stations.items():
         guides = [c for c in cat.offers[code]
-                  if old["stamps"].get(f"{code}/{c}/") != new["stamps"].get(f"{code}/{c}/")]
+                  if old["stamps"].get(guide_path(code, c)) != new["stamps"].get(guide_path(code, c))]
         cover = old["stamps"].get(f"{code}/") != new["stamps"].get(f"{code}/")
         old_station = old["stations"].get(code)
         poster = old_station is None or old_station.get("name") != st.name
@@ -88,7 +89,7 @@ def compare(old: dict | None, new: dict, cat: Catalogue) -> dict:
             # the stamps the new sheets carry: the reprint queue (generator/reprint.py) keeps the newest
             reprint.append({"station": code, "name": st.name, "cover": cover, "poster": poster,
                             "guides": guides, "sheets": sheets, "stamp": new["stamps"].get(f"{code}/"),
-                            "guide_stamps": {c: new["stamps"][f"{code}/{c}/"] for c in guides}})
+                            "guide_stamps": {c: new["stamps"][guide_path(code, c)] for c in guides}})
     return {"first_publish": first, "items": items, "stations": stations, "reprint": reprint,
             "withdrawn": _withdrawn(old, new)}
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from xml.sax.saxutils import escape
 
 from .validate import Catalogue
+from .urls import guide_path
 
 LIMIT = 50_000
 NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -24,7 +25,7 @@ def urls(cat: Catalogue) -> list[tuple[str, str | None]]:
     out += [(f"items/{c}/", items[c].updated.isoformat()) for c in items]
     for code in cat.stations:
         out.append((f"{code}/", None))
-        out += [(f"{code}/{c}/", items[c].updated.isoformat()) for c in cat.offers[code]]
+        out += [(guide_path(code, c), items[c].updated.isoformat()) for c in cat.offers[code]]
     if cat.district.elsewhere:
         out.append(("elsewhere/", None))
         out += [(f"elsewhere/{n.code}/", None) for n in cat.district.elsewhere]

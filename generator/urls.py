@@ -23,6 +23,28 @@ _HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-
 _CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f-\x9f\u00a0\u1680\u2000-\u200f\u2028-\u202f\u205f\u3000\ufeff]")
 
 
+# The site's own addresses: permanent, printed on paper and in QR codes for years. Spelled here
+# only; every module builds them with these (paths are site-relative, without a leading /).
+def station_path(village: str) -> str:
+    """/<village-code>/: a station's home."""
+    return f"{village}/"
+
+
+def guide_path(village: str, item: str) -> str:
+    """/<village-code>/<item-code>/: that station's guide for an item."""
+    return f"{village}/{item}/"
+
+
+def item_path(item: str) -> str:
+    """/items/<item-code>/: the district-level guide."""
+    return f"items/{item}/"
+
+
+def absolute(site_url: str, path: str) -> str:
+    """What a QR code encodes: the site's address and the page's path."""
+    return f"{site_url.rstrip('/')}/{path}"
+
+
 class UrlError(ValueError):
     """An address that must not be published; the message is for the administrator."""
 
