@@ -110,7 +110,8 @@ def _csv(rows: list[list]) -> bytes:
 
 def _table(model: type[BaseModel], records: list, extra: list[tuple[str, object]]) -> list[list]:
     """One row per record; the workbook's columns (derived from the model), then `extra`."""
-    from .workbook import _cell_value, _get, sheets
+    from .workbook_export import _cell_value, _get
+    from .workbook_sheets import sheets
 
     sheet = next(s for s in sheets() if s.model is model)
     head = [c.header for c in sheet.columns] + [title for title, _ in extra]

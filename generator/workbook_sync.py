@@ -166,7 +166,7 @@ def read_meta(wb, content: Path) -> Meta:
 def resolve_scope(meta: Meta, shown: str | None, stated: str | None, error) -> str | None:
     """The scope the import may change: the signed one, or the one the person importing states.
     `shown` is what 说明!B2 says (display only); `error(where, field, message)` reports."""
-    from .workbook import ABOUT, SCOPE_LABEL
+    from .workbook_sheets import ABOUT, SCOPE_LABEL
 
     if meta.scope is not None:
         if stated and stated != meta.scope:

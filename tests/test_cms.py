@@ -365,7 +365,9 @@ def test_one_model_walker_a_bound_on_a_named_type_reaches_form_and_workbook():
 
     from pydantic import Field, create_model
 
-    from generator import schema, workbook
+    from generator import schema
+
+    from generator import workbook_sheets
     from generator.model import Record
 
     Small = Annotated[int, Field(ge=1, le=5)]
@@ -376,5 +378,5 @@ def test_one_model_walker_a_bound_on_a_named_type_reaches_form_and_workbook():
     assert (form["spare"]["min"], form["spare"]["max"]) == (1, 5)
     for name in ("copies", "spare"):
         assert schema.bounds(Probe.model_fields[name]) == (1, 5)
-    columns = {c.path: c for c in workbook._sheet(Probe, "探针", (), "编码").columns}
+    columns = {c.path: c for c in workbook_sheets._sheet(Probe, "探针", (), "编码").columns}
     assert columns[("copies",)].bounds == columns[("spare",)].bounds == (1, 5)   # was (None, None)

@@ -166,7 +166,7 @@ def test_the_fields_reach_the_editor_and_their_labels_are_chinese():
 
 
 def test_the_workbook_has_the_sources_sheet_and_the_review_date():
-    from generator.workbook import _all, sheets
+    from generator.workbook_sheets import _all, sheets
 
     titles = {s.title: [c.header for c in s.columns] for root in sheets() for s in _all(root)}
     assert "核对日期" in titles["事项"]

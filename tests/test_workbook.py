@@ -12,6 +12,7 @@ from pydantic import Field
 
 from conftest import ROOT, guides
 from generator import workbook
+from generator import workbook_sheets
 from generator.model import Item, Station
 from generator.validate import read_catalogue
 
@@ -98,8 +99,8 @@ def test_columns_follow_a_new_model_field(monkeypatch):
         impl_code: str | None = Field(None, title="实施编码")
         counters: list[str] = Field(default_factory=list, title="办理窗口列表")
 
-    monkeypatch.setattr(workbook, "ROOTS", ((Extended, "事项", "items"),) + workbook.ROOTS[1:])
-    sheet = workbook.sheets()[0]
+    monkeypatch.setattr(workbook_sheets, "ROOTS", ((Extended, "事项", "items"),) + workbook_sheets.ROOTS[1:])
+    sheet = workbook_sheets.sheets()[0]
     cols = {c.header: c for c in sheet.columns}
     assert cols["实施编码"].kind == "text" and cols["办理窗口列表"].kind == "lines"
     assert [c.title for c in sheet.children][:2] == ["设定依据", "申请材料"]

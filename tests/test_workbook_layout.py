@@ -12,6 +12,7 @@ import pytest
 
 from conftest import ROOT, guides
 from generator import workbook, workbook_layout
+from generator import workbook_sheets
 from generator.validate import read_catalogue
 from test_workbook import cell, export, headers, soffice
 
@@ -34,7 +35,7 @@ def test_headers_are_words_and_old_dotted_workbooks_still_import(mini, tmp_path)
     # a workbook exported before (父.子 headers) imports the same
     for ws in wb.worksheets:
         for c in ws[1]:
-            col = next((col for s in workbook.sheets() for sh in workbook._all(s) if sh.title == ws.title
+            col = next((col for s in workbook_sheets.sheets() for sh in workbook_sheets._all(s) if sh.title == ws.title
                         for col in sh.columns if col.header == c.value and col.legacy), None)
             if col is not None:
                 c.value = col.legacy
@@ -78,7 +79,7 @@ def test_rows_fit_their_multi_line_cells_and_pages_are_set_up(district_book):
             checked += 1
     assert checked > 10
     for ws in wb.worksheets:
-        if ws.sheet_state != "visible" or ws.title == workbook.OFFERS:
+        if ws.sheet_state != "visible" or ws.title == workbook_sheets.OFFERS:
             continue
         assert ws.page_setup.orientation == "landscape", ws.title
         assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0, ws.title
@@ -88,9 +89,9 @@ def test_rows_fit_their_multi_line_cells_and_pages_are_set_up(district_book):
         assert ws.page_setup.fitToWidth == workbook_layout.pages_wide(widths), ws.title
         if ws.page_setup.fitToWidth > 1:
             assert ws.print_title_cols.startswith("$A:"), ws.title
-        if ws.title != workbook.ABOUT:
+        if ws.title != workbook_sheets.ABOUT:
             assert ws.print_title_rows == "$1:$1", ws.title
-    about = " ".join(str(c.value or "") for row in wb[workbook.ABOUT].iter_rows() for c in row)
+    about = " ".join(str(c.value or "") for row in wb[workbook_sheets.ABOUT].iter_rows() for c in row)
     assert "guides" not in about and "import" not in about and "交回区里导入" in about
 
 
