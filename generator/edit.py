@@ -278,7 +278,7 @@ def edit(content: Path, out: Path, config: Path, host: str = "127.0.0.1", port: 
     if office:
         from .office import Office
 
-        office_state = Office.open(content, accounts, config)
+        office_state = Office.open(content, accounts, config, out)
         if office_state is None:
             return 1
     elif host not in ("127.0.0.1", "localhost", "::1"):

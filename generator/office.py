@@ -104,13 +104,16 @@ class Git:
 
 
 class Office:
-    def __init__(self, content: Path, accounts: Accounts, git: Git, config: Path = Path("mkdocs.yml")):
+    def __init__(self, content: Path, accounts: Accounts, git: Git, config: Path = Path("mkdocs.yml"),
+                 out: Path = Path("site")):
         self.content, self.accounts, self.git, self.config = Path(content), accounts, git, Path(config)
+        self.out = Path(out)  # the site `guides publish` builds and deploys (deploy.yaml says where it goes)
         self.drafts_dir = accounts.path.parent / "drafts"
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
 
     @classmethod
-    def open(cls, content: Path, accounts_path: Path | None, config: Path = Path("mkdocs.yml")) -> "Office | None":
+    def open(cls, content: Path, accounts_path: Path | None, config: Path = Path("mkdocs.yml"),
+             out: Path = Path("site")) -> "Office | None":
         import sys
 
         accounts = Accounts(accounts_path or default_path(content))
@@ -118,7 +121,7 @@ class Office:
             print("还没有审核人账号：先运行 guides users add 姓名 --role reviewer（以及各镇街的编辑账号）",
                   file=sys.stderr)
             return None
-        return cls(content, accounts, Git(content), config)
+        return cls(content, accounts, Git(content), config, out)
 
     # -------------------------------------------------------------- drafts on disk
 
@@ -342,6 +345,20 @@ class Office:
             self._drop(d)
         return {"message": "草稿已删除"}
 
+    def publish_site(self, session) -> dict:
+        """The 发布网站 button (issue 22.1): check, build, record the publication and deploy it
+        (generator/publication.py), by a reviewer; what was approved goes out together."""
+        from .publication import publish
+
+        if session.user.role != "reviewer":
+            raise Refused(403, "只有审核人可以发布网站")
+        result = publish(self.content, self.out, author=session.user.name, config_file=self.config)
+        if not result.ok:
+            problems = [str(p) for p in result.problems.errors][:20]
+            raise Refused(422, f"没有发布（{result.stage}）：{result.message}", problems=problems)
+        print(f"网站已发布（{session.user.name}）：{result.summary}", flush=True)
+        return {"message": f"网站已发布：{result.summary}", "summary": result.summary, "commit": result.commit}
+
     def reviewers_only_delete(self, editor, session, params):
         if session.user.role != "reviewer" or not session.user.district:
             raise Refused(403, "办公模式下只有区里的审核人可以删除记录")
@@ -454,6 +471,7 @@ class Office:
             "/office/discard": lambda: self.discard(editor, session, body),
             "/office/status": lambda: self.set_status(editor, session, body),
             "/office/restore": lambda: self.restore(editor, session, body),
+            "/office/publish-site": lambda: self.publish_site(session),
         }
         if path not in routes:
             raise Refused(404, "没有这个地址")

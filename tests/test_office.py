@@ -286,3 +286,18 @@ def test_three_people_draft_review_publish_history_restore_conflict(office, brow
         for context in (wang_ctx, li_ctx, zhang_ctx):
             context.close()
     assert "Traceback" not in office.output()
+
+
+def test_a_reviewer_publishes_the_site_from_the_editor_an_editor_cannot(office):
+    """Issue 22.1: the 发布网站 button (POST /office/publish-site) records the publication with the
+    reviewer's name and deploys it; an editor's request is refused by the server."""
+    wang = Client(office, "王芳")
+    status, answer = wang.call("/office/publish-site", {})
+    assert status == 403 and "只有审核人" in answer["error"]
+    li = Client(office, "李明")
+    status, answer = li.call("/office/publish-site", {})
+    assert status == 200, answer
+    assert answer["message"].startswith("网站已发布")
+    log = git(office.project, "log", "-1", "--format=%an|%B")
+    assert log.startswith("李明|发布：") and "发布人：李明" in log
+    assert (office.project / "site" / "index.html").exists()
