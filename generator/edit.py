@@ -103,6 +103,9 @@ class Editor(Hooks):
         if request.path == "/login" and self.office is not None:
             return self.office.login(self, request)
         session = self.sessions.find(request.headers.get("Cookie"))
+        if session is not None and self.office is not None and not self.office.still_valid(session.user):
+            self.sessions.end_user(session.user.name)  # removed (or changed) with `guides users` meanwhile
+            session = None
         if request.path == "/logout":
             if session is not None and token_ok(session, request.headers):
                 self.sessions.end(session)

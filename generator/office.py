@@ -123,6 +123,18 @@ class Office:
             return None
         return cls(content, accounts, Git(content), config, out)
 
+    def still_valid(self, user) -> bool:
+        """The account still exists with the same role and town (`guides users remove` or a new
+        role takes effect at the next request, not at the session's end)."""
+        try:
+            stamp = self.accounts.path.stat().st_mtime_ns
+        except OSError:
+            return False
+        if stamp != getattr(self, "_accounts_stamp", None):
+            self.accounts, self._accounts_stamp = Accounts(self.accounts.path), stamp
+        account = self.accounts.by_name.get(user.name)
+        return account is not None and (account.role, account.town) == (user.role, user.town)
+
     # -------------------------------------------------------------- drafts on disk
 
     def _draft_file(self, collection: str, slug: str) -> Path:

@@ -301,3 +301,17 @@ def test_a_reviewer_publishes_the_site_from_the_editor_an_editor_cannot(office):
     log = git(office.project, "log", "-1", "--format=%an|%B")
     assert log.startswith("李明|发布：") and "发布人：李明" in log
     assert (office.project / "site" / "index.html").exists()
+
+
+def test_a_removed_account_loses_its_session_at_once(office, tmp_path):
+    """`guides users remove` while the editor runs: that person's next request is 401."""
+    accounts = office.project / ".guides" / "accounts.json"
+    saved = accounts.read_bytes()
+    zhang = Client(office, "张伟")
+    assert zhang.call("/api/v1", {"action": "info"})[0] == 200
+    try:
+        r = guides("users", "remove", "张伟", "--content", office.project / "content")
+        assert r.returncode == 0, r.stderr
+        assert zhang.call("/api/v1", {"action": "info"})[0] == 401
+    finally:
+        accounts.write_bytes(saved)
