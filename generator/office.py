@@ -422,11 +422,8 @@ class Office:
                               path=editor.store.name(rel), history=self.git.log(rel),
                               may_change=session.user.may_change(rel))
         if request.path == "/office/preview":
-            query = urllib.parse.parse_qs(request.query)
             try:
-                collection, slug = (query.get("collection") or [""])[0], (query.get("slug") or [""])[0]
-                self.rel_of(editor, collection, slug)
-                d = self.draft(collection, slug)
+                d = self._queried_draft(editor, request.query)
             except Refused as r:
                 return Response(r.status, r.message.encode(), "text/plain; charset=utf-8")
             page = self.preview(d) if d is not None else None
@@ -434,11 +431,8 @@ class Office:
                 return Response(404, "没有可预览的草稿（或草稿检查未通过，见上方的问题）".encode(), "text/plain; charset=utf-8")
             return Response(200, page, "text/html; charset=utf-8")
         if request.path == "/office/draft":
-            query = urllib.parse.parse_qs(request.query)
             try:
-                collection, slug = (query.get("collection") or [""])[0], (query.get("slug") or [""])[0]
-                self.rel_of(editor, collection, slug)
-                d = self.draft(collection, slug)
+                d = self._queried_draft(editor, request.query)
             except Refused as r:
                 return Response(r.status, json.dumps({"error": r.message}, ensure_ascii=False).encode())
             if d is None:
@@ -449,6 +443,13 @@ class Office:
                                              "changes": seen["changes"], "errors": seen["errors"]},
                                             ensure_ascii=False).encode())
         return None
+
+    def _queried_draft(self, editor, query: str) -> Draft | None:
+        """The draft named by `?collection=…&slug=…` (None: there is none); Refused for a bad name."""
+        values = urllib.parse.parse_qs(query)
+        collection, slug = (values.get("collection") or [""])[0], (values.get("slug") or [""])[0]
+        self.rel_of(editor, collection, slug)
+        return self.draft(collection, slug)
 
     def _html(self, template: str, status: int = 200, **values) -> Response:
         body = self.env.get_template(template).render(**values).encode("utf-8")
