@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 import sys
-import urllib.parse
 from pathlib import Path
 
 from . import cms, model
 from .editor_guard import (Address, Sessions, Throttle, User, cookie_header, cross_site, json_request,
                            token_ok, wrong_host)
-from .editor_store import Refused, Store, check_changes, digest
+from .editor_store import Refused, Store, check_changes
 from .serve import Hooks, Request, Response
 from .urls import item_path, station_path
 

@@ -159,11 +159,6 @@ def _shown(raw) -> str:
     return text if len(text) <= 80 else text[:77] + "…"
 
 
-def media(raw) -> None:
-    """The forms have no upload fields: files other than records are never written."""
-    raise Refused(403, "编辑器不接收上传的文件（图片、附件）")
-
-
 def with_changes(content: Path, changes: dict[str, bytes | None]):
     """The catalogue as it would be with `changes` (record path → new bytes, or None for a
     deletion) applied, and its problems: (Catalogue or None, Problems). Read from a copy of the

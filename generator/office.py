@@ -21,14 +21,14 @@ import json
 import re
 import subprocess
 import urllib.parse
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import jinja2
 
 from .accounts import Accounts, default_path
 from .editor_diff import field_changes, rows_text
-from .editor_guard import COOKIE, cookie_header, cross_site
+from .editor_guard import cookie_header, cross_site
 from .editor_store import Refused, check_changes, digest
 from .files import atomic_write
 from .serve import Request, Response

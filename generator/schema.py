@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import types
 import typing
-from dataclasses import dataclass
 
 from pydantic import BaseModel
 

@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MINI, ROOT, free_port, guides
+from conftest import MINI, ROOT, free_port
 from generator.edit import Editor
 from generator.editor_guard import Address, Sessions, Throttle, User, cross_site, wrong_host
 from generator.editor_store import Refused, Store
