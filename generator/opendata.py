@@ -242,21 +242,25 @@ def _offers(item: Item) -> list[dict]:
             for f in item.fees]
 
 
-def _processing(item: Item) -> str:
-    """The promised time as an ISO 8601 duration (working days counted as days: an upper bound's
-    order of magnitude; the page says 个工作日)."""
-    return f"P{item.promised_limit_days}D" if item.case_type == "承诺件" else "P0D"
+def _processing(item: Item) -> dict:
+    """The promised time on a channel. schema.org's processingTime is an ISO 8601 duration, which
+    counts calendar time: a 即办件 is done on the spot (P0D), but N working days (承诺件) are no fixed
+    number of calendar days (weekends, public holidays), so no duration is given for them, only
+    a description that says the working days as the page does."""
+    if item.case_type == "即办件":
+        return {"processingTime": "P0D", "description": "即办件：当场办结"}
+    return {"description": f"承诺件：受理后 {item.promised_limit_days} 个工作日内办结（工作日，不含法定节假日）"}
 
 
 def _service(cat: Catalogue, item: Item, url: str, area: dict, channels: list[dict],
              station: str | None = None) -> dict:
     for c in channels:
-        c["processingTime"] = _processing(item)
+        c.update(_processing(item))
     if item.online.available and item.online.url:
         channels.append({"@type": "ServiceChannel", "name": f"网上办理：{cat.district.portal.name}",
                          "serviceUrl": item.online.url,
                          "servicePhone": _phone(cat, item.phone),
-                         "processingTime": _processing(item)})
+                         **_processing(item)})
     return {
         "@context": "https://schema.org",
         "@type": "GovernmentService",

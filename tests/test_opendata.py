@@ -108,11 +108,35 @@ def test_guide_pages_carry_government_service_jsonld(mini_site):
     assert sorted((h["opens"], h["closes"]) for h in monday) == sorted(
         (r[:5], r[6:]) for r in st["hours"]["mon"]) and monday
     assert channel["serviceLocation"]["openingHoursSpecification"] == channel["servicePhone"]["hoursAvailable"]
-    assert channel["processingTime"] == (f"P{item['promised_limit_days']}D" if item["case_type"] == "承诺件" else "P0D")
+    assert "processingTime" not in channel and "20 个工作日" in channel["description"]  # JZ-001: 承诺件
     assert ld["offers"] == [{"@type": "Offer", "name": "不收费", "price": "0", "priceCurrency": "CNY"}]
     (ld,) = jsonld((mini_site / "items" / ITEM / "index.html").read_text(encoding="utf-8"))
     _check_service(ld, item, f"{district['site_url'].rstrip('/')}/items/{ITEM}/", item["phone"], None)
     assert ld["areaServed"]["identifier"] == district["code"]
+
+
+def test_jsonld_processing_time_never_counts_working_days_as_calendar_days(mini_site):
+    """schema.org processingTime is an ISO 8601 duration (calendar time): a 即办件 is P0D; a 承诺件's
+    N working days are no fixed number of calendar days, so its channels carry no duration, only a
+    description in working days, the same words as the page (issue 23.4)."""
+    seen = set()
+    for code, case in (("JF-001", "即办件"), ("LN-001", "即办件"), ("JZ-001", "承诺件")):
+        item = fixture_yaml("items", f"{code}.yaml")
+        assert item["case_type"] == case
+        pages = [mini_site / "items" / code / "index.html",
+                 *(p for p in mini_site.glob(f"*/{code}/index.html") if p.parent.parent.name != "items")]
+        for page in pages:
+            (ld,) = jsonld(page.read_text(encoding="utf-8"))
+            for channel in ld["availableChannel"]:
+                if case == "即办件":
+                    assert channel["processingTime"] == "P0D" and channel["description"] == "即办件：当场办结"
+                else:
+                    days = item["promised_limit_days"]
+                    assert "processingTime" not in channel, channel
+                    assert channel["description"] == f"承诺件：受理后 {days} 个工作日内办结（工作日，不含法定节假日）"
+                    assert f"<dd>{days} 个工作日</dd>" in page.read_text(encoding="utf-8")  # what the page says
+                seen.add((case, channel["name"].startswith("网上办理")))
+    assert ("承诺件", False) in seen and ("即办件", False) in seen
 
 
 def test_jsonld_breaks_no_csp_in_the_browser(mini_site, browser):
