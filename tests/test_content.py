@@ -190,6 +190,39 @@ def test_social_insurance_items_cite_the_2023_regulation_and_its_limits(sample):
     assert "第八十八条" not in bases(cat.items["YL-004"])
 
 
+# the articles of 国务院令第765号 behind each limit, read in its text (flk id ff8081818a1cb709018a6dbc91b6301d)
+REGULATION_ARTICLES = {
+    "YL-001": (10, "第六条"), "YL-006": (10, "第六条"), "YB-001": (10, "第六条"),
+    "YL-002": (20, "第十八条"), "YL-008": (20, "第十八条"),
+    "JY-002": (10, "第二十四条"),  # 失业保险金: 10 working days, no longer the 10 calendar days of 部令第8号
+    "YB-007": (30, "第二十条"),  # 手工报销
+}
+
+
+@pytest.mark.parametrize("code", sorted(REGULATION_ARTICLES))
+def test_each_regulation_limit_names_its_article(sample, code):
+    cat, _ = sample
+    it = cat.items[code]
+    days, article = REGULATION_ARTICLES[code]
+    assert (it.legal_limit_days, it.legal_limit_unit) == (days, "工作日")
+    assert it.legal_limit_basis.startswith("《社会保险经办条例》（国务院令第765号）" + article)
+    assert f"{days}个工作日" in it.legal_limit_basis
+    assert it.promised_limit_days <= days
+    assert any(s.title == "《社会保险经办条例》" and s.url and s.url.endswith(FLK_JBTL) for s in it.sources)
+
+
+FLK_JBTL = "ff8081818a1cb709018a6dbc91b6301d"
+
+
+def test_regulation_citations_name_articles_not_only_chapters(sample):
+    cat, _ = sample
+    for code, article in (("YL-004", "第二十六条"), ("YL-007", "第十二条"), ("YB-005", "第十三条"),
+                          ("YL-009", "第三十二条"), ("YB-003", "第二十三条"), ("MZ-004", "第十九条"),
+                          ("YL-005", "第七条"), ("YL-003", "第二十五条")):
+        cited = [b.article for b in cat.items[code].legal_bases if b.law.startswith("《社会保险经办条例》")]
+        assert cited and article in cited[0], code
+
+
 def test_childcare_subsidy_is_applied_for_every_year_at_the_childs_town(sample):
     cat, _ = sample
     it = cat.items["WJ-005"]
