@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from .validate import read_catalogue
@@ -183,110 +185,140 @@ def _users(args) -> int:
     return run(args)
 
 
+@dataclass(frozen=True)
+class Arg:
+    """One argument of a command, as argparse's add_argument takes it."""
+    flags: tuple[str, ...]
+    options: dict
+
+
+def arg(*flags: str, **options) -> Arg:
+    return Arg(flags, options)
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """Arguments of which at most one may be given."""
+    args: tuple[Arg, ...]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A subcommand: its name, one-line help, the function that runs it and its arguments, in the
+    order `guides 命令 -h` lists them."""
+    name: str
+    help: str
+    run: Callable[[argparse.Namespace], int]
+    args: tuple[Arg | OneOf, ...]
+    aliases: tuple[str, ...] = ()
+
+
+CONTENT = arg("--content", type=Path, default=Path("content"), metavar="目录", help="内容目录（默认 content/）")
+CONFIG = arg("--config", type=Path, default=Path("mkdocs.yml"), help=argparse.SUPPRESS)
+OUT = arg("--out", type=Path, default=Path("site"), metavar="目录", help="输出目录（默认 site/）")
+WORKBOOK = arg("file", type=Path, metavar="文件.xlsx", help="Excel 工作簿文件")
+PREVIEW = (  # serve and edit run the same local preview server
+    CONTENT, OUT, CONFIG,
+    arg("--host", default="127.0.0.1", metavar="地址", help="监听地址（默认 127.0.0.1，只有本机能访问）"),
+    arg("--port", type=int, default=8000, metavar="端口", help="端口（默认 8000）"),
+)
+
+COMMANDS: tuple[Command, ...] = (
+    Command("check", "检查内容，报告全部错误", _check, (
+        CONTENT,
+        arg("--warnings", action="store_true", help="逐条列出全部警告（默认同类警告合并为一行）"),
+    )),
+    Command("build", "生成网站并发布到输出目录", _build, (
+        CONTENT, OUT, CONFIG,
+        arg("--station", action="append", metavar="代码", help="只生成这个服务站（可重复）"),
+        arg("--clean", action="store_true", help="不用缓存，全部重新生成"),
+    )),
+    Command("publish", "发布：检查、生成网站、保存发布记录（谁、何时、改了什么）并上线", _publish, (
+        CONTENT,
+        arg("--out", type=Path, default=Path("site"), metavar="目录", help="生成网站的目录（默认 site/）"),
+        arg("--author", metavar="姓名", help="发布人姓名（默认本机账户的姓名）"),
+        arg("--message", "-m", metavar="说明", help="发布说明（写入发布记录）"),
+        OneOf((
+            arg("--to", type=Path, metavar="目录", help="发布到这个目录（本机或共享盘）"),
+            arg("--target", metavar="名称", help="发布到 deploy.yaml 中这个名称的发布目标"),
+        )),
+        CONFIG,
+    )),
+    Command("restore", "把一个文件恢复为上次发布时的版本（如被截断或误删的重印队列）", _restore, (
+        arg("file", type=Path, metavar="文件", help="要恢复的文件，如 content/reprint.yaml"),
+    )),
+    Command("serve", "本地预览：内容修改后自动增量更新并刷新浏览器", _serve, PREVIEW),
+    Command("export", "导出事项目录和服务站信息为 Excel 工作簿（.xlsx）", _export, (
+        WORKBOOK,
+        arg("--town", metavar="代码", help="只导出这个镇（街道）的服务站（9 位代码）"),
+        CONTENT,
+    ), aliases=("export-xlsx",)),
+    Command("import", "从 Excel 工作簿导入：检查通过后只改写有变化的记录", _import, (
+        WORKBOOK,
+        arg("--town", metavar="镇街代码",
+            help="说明本工作簿可以修改的范围：镇（街道）代码，或“全区”。本机导出、未被改动的工作簿不需要；"
+                 "在其他电脑导出或签名不符的工作簿必须写明"),
+        arg("--prefer", choices=["workbook", "content"],
+            help="导出后工作簿和内容两边都改过的记录（冲突）：workbook 以工作簿为准覆盖，"
+                 "content 保留内容中的现值、只导入其他记录；不写则报告冲突，不做任何改动"),
+        CONTENT,
+    ), aliases=("import-xlsx",)),
+    Command("report", "标准化建设评估报告（各镇街、各服务站是否达标）导出为 Excel 工作簿", _report, (
+        WORKBOOK, CONTENT,
+    )),
+    Command("edit", "内容编辑器（网页表单）：保存后自动检查并更新预览", _edit, (
+        *PREVIEW,
+        arg("--office", action="store_true",
+            help="办公网络多人模式：登录、镇街只改本镇服务站、提交后由审核人发布"),
+        arg("--accounts", type=Path, default=None, help=argparse.SUPPRESS),
+    )),
+    Command("users", "办公模式（guides edit --office）的账号：添加、列出、删除、改密码", _users, (
+        arg("action", choices=["add", "list", "remove", "passwd"], help="add 添加 · list 列出 · remove 删除 · passwd 改密码"),
+        arg("name", nargs="?", metavar="姓名", help="账号名（姓名）"),
+        arg("--role", choices=["editor", "reviewer"], help="editor 编辑（提交修改） · reviewer 审核人（审核发布）"),
+        arg("--town", metavar="镇街代码", help="镇（街道）代码：只能修改本镇街的服务站；不写即全区"),
+        arg("--password-stdin", action="store_true", help="从标准输入读密码（脚本用）"),
+        arg("--accounts", type=Path, default=None, metavar="文件", help="账号文件（默认 content/ 旁边的 .guides/accounts.json）"),
+        CONTENT,
+    )),
+    Command("print", "生成服务站公示材料 PDF、二维码海报和离线副本", _print, (
+        arg("codes", nargs="*", metavar="代码", help="服务站（村、社区）区划代码"),
+        arg("--all", action="store_true", help="全部服务站"),
+        CONTENT,
+        arg("--site", type=Path, default=Path("site"), metavar="目录", help="已生成的网站（默认 site/；没有则先生成）"),
+        arg("--out", type=Path, default=None, metavar="目录", help="输出目录（默认网站旁边的 print/<代码>/）"),
+        arg("--build", action="store_true", help="网站与内容不一致时先重新生成网站"),
+        arg("--force", action="store_true", help="没有变化的服务站也重新生成"),
+        arg("--changed", action="store_true",
+            help="只打印重印队列中的材料：按街道（镇）每个一份 PDF，每个服务站前附更换说明"),
+        arg("--offline-only", action="store_true", help="只生成离线副本（zip）"),
+        arg("--test-print", action="store_true",
+            help="试印：每页印有“试印”，不改动重印队列；允许示例网站地址（如 .example），试印件不得张贴"),
+        arg("--jobs", type=int, default=None, metavar="数量", help="同时打印的服务站数（默认 CPU 核数）"),
+        CONFIG,
+    )),
+)
+
+
+def _add_args(sp: argparse.ArgumentParser, args: tuple[Arg | OneOf, ...]) -> None:
+    for a in args:
+        if isinstance(a, OneOf):
+            group = sp.add_mutually_exclusive_group()
+            for one in a.args:
+                group.add_argument(*one.flags, **one.options)
+        else:
+            sp.add_argument(*a.flags, **a.options)
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="guides", description="村（社区）便民服务站办事指南发布工具。"
                 "日常只需两步：guides publish 发布，guides print --changed 打印需要更换的公示材料。")
     sub = p.add_subparsers(dest="command", required=True, title="命令", metavar="命令",
                            help="以下任一命令；guides 命令 -h 查看该命令的说明")
-
-    def content_arg(sp):
-        sp.add_argument("--content", type=Path, default=Path("content"), metavar="目录",
-                        help="内容目录（默认 content/）")
-
-    c = sub.add_parser("check", help="检查内容，报告全部错误")
-    content_arg(c)
-    c.add_argument("--warnings", action="store_true", help="逐条列出全部警告（默认同类警告合并为一行）")
-    c.set_defaults(run=_check)
-
-    b = sub.add_parser("build", help="生成网站并发布到输出目录")
-    content_arg(b)
-    b.add_argument("--out", type=Path, default=Path("site"), metavar="目录", help="输出目录（默认 site/）")
-    b.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help=argparse.SUPPRESS)
-    b.add_argument("--station", action="append", metavar="代码", help="只生成这个服务站（可重复）")
-    b.add_argument("--clean", action="store_true", help="不用缓存，全部重新生成")
-    b.set_defaults(run=_build)
-
-    pb = sub.add_parser("publish", help="发布：检查、生成网站、保存发布记录（谁、何时、改了什么）并上线")
-    content_arg(pb)
-    pb.add_argument("--out", type=Path, default=Path("site"), metavar="目录", help="生成网站的目录（默认 site/）")
-    pb.add_argument("--author", metavar="姓名", help="发布人姓名（默认本机账户的姓名）")
-    pb.add_argument("--message", "-m", metavar="说明", help="发布说明（写入发布记录）")
-    where = pb.add_mutually_exclusive_group()
-    where.add_argument("--to", type=Path, metavar="目录", help="发布到这个目录（本机或共享盘）")
-    where.add_argument("--target", metavar="名称", help="发布到 deploy.yaml 中这个名称的发布目标")
-    pb.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help=argparse.SUPPRESS)
-    pb.set_defaults(run=_publish)
-
-    rs = sub.add_parser("restore", help="把一个文件恢复为上次发布时的版本（如被截断或误删的重印队列）")
-    rs.add_argument("file", type=Path, metavar="文件", help="要恢复的文件，如 content/reprint.yaml")
-    rs.set_defaults(run=_restore)
-
-    def preview_args(sp):  # serve and edit run the same local preview server
-        content_arg(sp)
-        sp.add_argument("--out", type=Path, default=Path("site"), metavar="目录", help="输出目录（默认 site/）")
-        sp.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help=argparse.SUPPRESS)
-        sp.add_argument("--host", default="127.0.0.1", metavar="地址", help="监听地址（默认 127.0.0.1，只有本机能访问）")
-        sp.add_argument("--port", type=int, default=8000, metavar="端口", help="端口（默认 8000）")
-
-    s = sub.add_parser("serve", help="本地预览：内容修改后自动增量更新并刷新浏览器")
-    preview_args(s)
-    s.set_defaults(run=_serve)
-
-    ex = sub.add_parser("export", aliases=["export-xlsx"], help="导出事项目录和服务站信息为 Excel 工作簿（.xlsx）")
-    ex.add_argument("file", type=Path, metavar="文件.xlsx", help="Excel 工作簿文件")
-    ex.add_argument("--town", metavar="代码", help="只导出这个镇（街道）的服务站（9 位代码）")
-    content_arg(ex)
-    ex.set_defaults(run=_export)
-
-    im = sub.add_parser("import", aliases=["import-xlsx"], help="从 Excel 工作簿导入：检查通过后只改写有变化的记录")
-    im.add_argument("file", type=Path, metavar="文件.xlsx", help="Excel 工作簿文件")
-    im.add_argument("--town", metavar="镇街代码",
-                    help="说明本工作簿可以修改的范围：镇（街道）代码，或“全区”。本机导出、未被改动的工作簿不需要；"
-                         "在其他电脑导出或签名不符的工作簿必须写明")
-    im.add_argument("--prefer", choices=["workbook", "content"],
-                    help="导出后工作簿和内容两边都改过的记录（冲突）：workbook 以工作簿为准覆盖，"
-                         "content 保留内容中的现值、只导入其他记录；不写则报告冲突，不做任何改动")
-    content_arg(im)
-    im.set_defaults(run=_import)
-
-    rp = sub.add_parser("report", help="标准化建设评估报告（各镇街、各服务站是否达标）导出为 Excel 工作簿")
-    rp.add_argument("file", type=Path, metavar="文件.xlsx", help="Excel 工作簿文件")
-    content_arg(rp)
-    rp.set_defaults(run=_report)
-
-    e = sub.add_parser("edit", help="内容编辑器（网页表单）：保存后自动检查并更新预览")
-    preview_args(e)
-    e.add_argument("--office", action="store_true",
-                   help="办公网络多人模式：登录、镇街只改本镇服务站、提交后由审核人发布")
-    e.add_argument("--accounts", type=Path, default=None, help=argparse.SUPPRESS)
-    e.set_defaults(run=_edit)
-
-    us = sub.add_parser("users", help="办公模式（guides edit --office）的账号：添加、列出、删除、改密码")
-    us.add_argument("action", choices=["add", "list", "remove", "passwd"], help="add 添加 · list 列出 · remove 删除 · passwd 改密码")
-    us.add_argument("name", nargs="?", metavar="姓名", help="账号名（姓名）")
-    us.add_argument("--role", choices=["editor", "reviewer"], help="editor 编辑（提交修改） · reviewer 审核人（审核发布）")
-    us.add_argument("--town", metavar="镇街代码", help="镇（街道）代码：只能修改本镇街的服务站；不写即全区")
-    us.add_argument("--password-stdin", action="store_true", help="从标准输入读密码（脚本用）")
-    us.add_argument("--accounts", type=Path, default=None, metavar="文件", help="账号文件（默认 content/ 旁边的 .guides/accounts.json）")
-    content_arg(us)
-    us.set_defaults(run=_users)
-
-    pr = sub.add_parser("print", help="生成服务站公示材料 PDF、二维码海报和离线副本")
-    pr.add_argument("codes", nargs="*", metavar="代码", help="服务站（村、社区）区划代码")
-    pr.add_argument("--all", action="store_true", help="全部服务站")
-    content_arg(pr)
-    pr.add_argument("--site", type=Path, default=Path("site"), metavar="目录", help="已生成的网站（默认 site/；没有则先生成）")
-    pr.add_argument("--out", type=Path, default=None, metavar="目录", help="输出目录（默认网站旁边的 print/<代码>/）")
-    pr.add_argument("--build", action="store_true", help="网站与内容不一致时先重新生成网站")
-    pr.add_argument("--force", action="store_true", help="没有变化的服务站也重新生成")
-    pr.add_argument("--changed", action="store_true",
-                    help="只打印重印队列中的材料：按街道（镇）每个一份 PDF，每个服务站前附更换说明")
-    pr.add_argument("--offline-only", action="store_true", help="只生成离线副本（zip）")
-    pr.add_argument("--test-print", action="store_true",
-                    help="试印：每页印有“试印”，不改动重印队列；允许示例网站地址（如 .example），试印件不得张贴")
-    pr.add_argument("--jobs", type=int, default=None, metavar="数量", help="同时打印的服务站数（默认 CPU 核数）")
-    pr.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help=argparse.SUPPRESS)
-    pr.set_defaults(run=_print)
+    for command in COMMANDS:
+        sp = sub.add_parser(command.name, aliases=list(command.aliases), help=command.help)
+        _add_args(sp, command.args)
+        sp.set_defaults(run=command.run)
     return p
 
 
