@@ -287,11 +287,20 @@ def test_emergency_assistance_is_applied_for_where_the_emergency_happens(sample)
 
 def test_anti_poverty_items_speak_of_after_the_transition_period_and_todays_bodies(sample):
     cat, _ = sample
-    for code in ("HN-005", "HN-006"):
+    for code in ("HN-005", "HN-006", "HN-009"):
         text = bases(cat.items[code]) + " ".join(cat.items[code].conditions)
         assert "2026年中央一号文件" in text and "常态化防止返贫致贫机制" in text, code
+        # the document by its title (published 2026-02-03), not by a nickname the check cannot verify
+        assert "《中共中央 国务院关于锚定农业农村现代化 扎实推进乡村全面振兴的意见》" in text, code
+        assert "二、实施常态化精准帮扶" in text, code
+    # the farmer's own declaration rests on the ministry's implementing opinion of 2026-02-06
+    assert "农户自主申报" in bases(cat.items["HN-005"]) and "农业农村部关于落实" in bases(cat.items["HN-005"])
     text = bases(cat.items["HN-006"]) + " ".join(cat.items["HN-006"].conditions)
     assert "国家金融监督管理总局" in text and "已于2025年底结束" in text
+    # after the transition period: 帮扶小额信贷 (four ministries, 2026), wider target and up to 10万元
+    hn6 = cat.items["HN-006"]
+    assert hn6.name.startswith("帮扶小额信贷") and "《关于做好帮扶小额信贷工作的通知》" in text
+    assert "最高10万元" in text and "农村地区有帮扶需求的人口" in text and "银保监发〔2021〕6号" in text
     for it in cat.items.values():
         blob = it.model_dump_json()
         assert "（中国银保监会" not in blob and "国家乡村振兴局" not in blob.replace("原国家乡村振兴局", ""), it.code
