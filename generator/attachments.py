@@ -14,6 +14,7 @@ from .model import Item
 
 FOLDER = "files"
 MAX_BYTES = 10 * 1024 * 1024
+OWNS = (f"{FOLDER}/*",)  # the site's files/ holds only what items name: a file no item names is removed (build.py)
 
 
 def names(item: Item) -> list[tuple[tuple, str]]:

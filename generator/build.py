@@ -230,7 +230,7 @@ def _build(content: Path, out: Path, *, config_file: Path, stations: list[str] |
         return Result(False, problems)
 
     # the URL ledger: no published URL may silently disappear (a partial build may remove none)
-    pages = plan(catalogue, stations)
+    pages = plan(catalogue, stations) + elsewhere.pages(catalogue)  # /elsewhere/: from the catalogue, every build
     gone = (ledger.check_partial(content, catalogue, published, problems) if stations else
             ledger.check(content, catalogue, pages, problems, published))
     if problems.errors:
@@ -285,9 +285,8 @@ def _build(content: Path, out: Path, *, config_file: Path, stations: list[str] |
                                      digests=district_digests, base=(base or {}).get("district", {}))
         into.write_if_changed("404.html", renderer.render_notfound().encode("utf-8"))  # Netlify's and serve's 404
         _write_root_files(into, pwa.files(renderer))  # manifest, service worker, offline page
-        _write_root_files(into, elsewhere.files(renderer))  # needs handled elsewhere: /elsewhere/
-        _write_root_files(into, sitemap.files(catalogue))  # sitemap.xml (an index when large), robots.txt
-        _write_root_files(into, attachments.site_files(catalogue.root, catalogue.items))  # files/: forms, samples
+        _write_root_files(into, sitemap.files(catalogue), owns=sitemap.OWNS)  # sitemap.xml (an index when large), robots.txt
+        _write_root_files(into, attachments.site_files(catalogue.root, catalogue.items), owns=attachments.OWNS)  # files/
         _write_root_files(into, {search.PINYIN: search.pinyin_script(catalogue.items, catalogue.district.elsewhere)
                                     .encode("utf-8")})  # typo search by sound
         if base and not stations:
@@ -406,9 +405,16 @@ def _write_if_changed(renderer: Renderer, pages: list[Page], into: Staging, publ
     return written
 
 
-def _write_root_files(into: Staging, files: dict[str, bytes]) -> None:
+def _write_root_files(into: Staging, files: dict[str, bytes], owns: tuple[str, ...] = ()) -> None:
+    """`owns`: glob patterns of files only this product makes; one it no longer makes is removed."""
     for name, data in files.items():
         into.write_if_changed(name, data)
+    for pattern in owns:
+        for path in sorted(into.root.glob(pattern)):
+            rel = path.relative_to(into.root).as_posix()
+            if rel not in files and not path.is_dir():
+                into.journal.removed.append(rel)
+                publish.remove_page(into.root, rel)
 
 
 def _remove_unplanned(into: Staging, previous: dict, pages: list[Page]) -> None:

@@ -1,16 +1,23 @@
 """Pages of the needs no station handles (district.elsewhere, issue 23.3): /elsewhere/ and
-/elsewhere/<code>/, written with every build (a handful of small pages). Station search answers
-these needs with the same facts (generator/search.py)."""
+/elsewhere/<code>/. They are pages of the plan like the others (build.py adds them): recorded in
+the URL ledger (content/published.txt), and when an entry is removed its published URL leads to
+the list (generator/ledger.py) instead of keeping the old page. Station search answers these needs
+with the same facts (generator/search.py)."""
 from __future__ import annotations
 
-from .render import Renderer
+from .plan import Page
+from .validate import Catalogue
+
+LIST = "elsewhere/"
 
 
-def files(renderer: Renderer) -> dict[str, bytes]:
-    needs = renderer.cat.district.elsewhere
+def path(code: str) -> str:
+    return f"{LIST}{code}/"
+
+
+def pages(cat: Catalogue) -> list[Page]:
+    """The list and one page per need; none when the district lists no need."""
+    needs = cat.district.elsewhere
     if not needs:
-        return {}
-    out = {"elsewhere/index.html": renderer.render_elsewhere_list().encode("utf-8")}
-    for need in needs:
-        out[f"elsewhere/{need.code}/index.html"] = renderer.render_elsewhere(need).encode("utf-8")
-    return out
+        return []
+    return [Page("elsewhere_list", LIST), *(Page("elsewhere", path(n.code), item=n.code) for n in needs)]

@@ -4,6 +4,8 @@ disappear fails, unless `content/retired.yaml` says what happened: a retired ite
 or station gets a tombstone page at each old URL; a renamed or merged one (with a
 successor) gets a permanent redirect. A guide a station stopped offering, while
 station and item both still exist, gets a tombstone pointing to the district guide.
+A need removed from the district's list of needs handled elsewhere (/elsewhere/<code>/) needs
+no entry: its old URL redirects to the list.
 
 The build updates the ledger and the redirects in netlify.toml; `guides publish` records them
 with the content change (generator/record.py).
@@ -13,6 +15,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from . import elsewhere
 from .files import atomic_write
 from .plan import Page, plan
 from .problems import Problems
@@ -76,7 +79,10 @@ def check(content: Path, cat: Catalogue, pages: list[Page], problems: Problems,
             continue
         parts = _split(url)
         page = None
-        if len(parts) == 2 and parts[0] == "items" and parts[1] in retired_items:
+        if parts and parts[0] == "elsewhere":
+            # a need the district no longer lists: its old page leads to the list (or, with no list, the portal)
+            page = Page("redirect", url.lstrip("/"), target=elsewhere.LIST if cat.district.elsewhere else "")
+        elif len(parts) == 2 and parts[0] == "items" and parts[1] in retired_items:
             r = retired_items[parts[1]]
             page = _gone(url, None, r.code, r.successor and f"items/{r.successor}/")
         elif parts and parts[0] in retired_stations:
@@ -130,7 +136,11 @@ def check_partial(content: Path, cat: Catalogue, published: dict | None, problem
     are gone. Returns no pages (the signature of `check`)."""
     full = {"/" + p.path for p in plan(cat)}
     state = published or {}
-    dropped = sorted({"/" + path for key in ("digests", "district") for path in state.get(key, {})} - full)
+    dropped = {"/" + path for key in ("digests", "district") for path in state.get(key, {})} - full
+    # a need removed from the list: only a full build turns its page into a redirect
+    dropped |= {u for u in read(content) if u.startswith("/" + elsewhere.LIST)} - \
+        {"/" + p.path for p in elsewhere.pages(cat)} - {"/" + p for p in state.get("kept", [])}
+    dropped = sorted(dropped)
     if dropped:
         problems.error(str(content), 1, "--station",
                        f"已发布网站上的 {_shown([(0, u) for u in dropped])} 在内容中已删除、停用或不再办理，"

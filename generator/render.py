@@ -242,17 +242,16 @@ class Renderer:
         return self._shell(Page("offline", ""), site_name=f"{d.name}便民服务", title="没有网络",
                            description="没有网络", content=content, head='<meta name="robots" content="noindex">')
 
-    def render_elsewhere_list(self) -> str:
+    def _elsewhere_list(self, page: Page) -> str:
         d = self.cat.district
-        page = Page("elsewhere_list", "elsewhere/")
         content = self.env.get_template("elsewhere_list.html").render(needs=d.elsewhere, rel=rel_for(page.path))
         return self._shell(page, site_name=f"{d.name}便民服务", title="不在服务站办理的常见事项",
                            description=f"{d.name}：婚姻登记、身份证、户口等不在村（社区）便民服务站办理的事到哪里办",
                            content=content)
 
-    def render_elsewhere(self, need: Elsewhere) -> str:
+    def _elsewhere(self, page: Page) -> str:
         d = self.cat.district
-        page = Page("elsewhere", f"elsewhere/{need.code}/", item=need.code)
+        need = next(n for n in d.elsewhere if n.code == page.item)
         content = self.env.get_template("elsewhere.html").render(need=need, rel=rel_for(page.path))
         return self._shell(page, site_name=f"{d.name}便民服务", title=need.name,
                            description=f"{need.name}：到{need.office}办理，办公时间和咨询电话", content=content)
@@ -337,4 +336,6 @@ PAGE_KINDS = {
     "guide": Renderer._guide,          # /<village>/<item>/
     "tombstone": Renderer._tombstone,  # a retired URL: what happened, where to go now
     "redirect": Renderer._redirect,    # a renamed or merged record: its new URL
+    "elsewhere_list": Renderer._elsewhere_list,  # /elsewhere/: needs no station handles (generator/elsewhere.py)
+    "elsewhere": Renderer._elsewhere,  # /elsewhere/<need>/: where to go for it
 }

@@ -15,6 +15,7 @@ from .validate import Catalogue
 from .urls import guide_path
 
 LIMIT = 50_000
+OWNS = ("sitemap-*.xml",)  # the numbered files: one a smaller site no longer needs is removed (build.py)
 NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
@@ -39,7 +40,8 @@ def _urlset(base: str, entries: list[tuple[str, str | None]]) -> bytes:
             + "\n</urlset>\n").encode("utf-8")
 
 
-def files(cat: Catalogue, limit: int = LIMIT) -> dict[str, bytes]:
+def files(cat: Catalogue, limit: int | None = None) -> dict[str, bytes]:
+    limit = limit or LIMIT
     base = cat.district.site_url + "/"
     entries = urls(cat)
     robots = ("# 村（社区）便民服务站办事指南\nUser-agent: *\nAllow: /\nDisallow: /_admin/\nDisallow: /admin/\n"

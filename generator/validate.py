@@ -9,6 +9,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ValidationError
 
@@ -288,6 +289,11 @@ def _check_item(item: Item, src: Source, d: District, problems: Problems) -> Non
             check_link(item.online.url, d.online_domains)
         except UrlError as e:
             problems.error(src.path, src.line(("online", "url")), _field(Item, "online", "url"), f"网上办理入口：{e}")
+        else:
+            if portal_home(item.online.url):
+                problems.warning(src.path, src.line(("online", "url")), _field(Item, "online", "url"),
+                                 f"网上办理入口 {item.online.url} 只是门户首页，群众还得自己找这个事项：核实到本事项在门户上的"
+                                 "办事页面网址后改填该网址（不要猜测网址）", kind="网上办理入口只是门户首页")
     for i, source in enumerate(item.sources):
         if source.url:
             try:  # parsed as a browser does, like the online links
@@ -302,6 +308,12 @@ def _check_item(item: Item, src: Source, d: District, problems: Problems) -> Non
         if alias in alias_seen:
             problems.warning(src.path, src.line(("aliases", i)), _field(Item, "aliases", i), f"俗称“{alias}”重复")
         alias_seen.add(alias)
+
+
+def portal_home(url: str) -> bool:
+    """A link to a site's home page (no path beyond "/", no query, no fragment), not to an item's own page."""
+    parts = urlsplit(url)
+    return parts.path.strip("/") == "" and not parts.query and not parts.fragment.strip("/")
 
 
 # ----------------------------------------------------------------- fact review

@@ -146,3 +146,23 @@ def test_build_refuses_bad_content_and_keeps_published_site(mini, tmp_path):
     assert r.returncode == 1 and "办件类型" in r.stderr
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
+
+
+def test_an_online_link_to_a_portal_home_page_is_warned_and_a_deep_one_is_not(mini):
+    """issue 23.4: the model's online link may be an item's own page; a portal's home page leaves the
+    resident to search the portal, so check says so (a warning: no official deep address may be known)."""
+    from generator.validate import portal_home
+
+    assert portal_home("https://zwfw.sd.gov.cn/") and portal_home("https://zwfw.sd.gov.cn") and \
+        portal_home("https://zwfw.sd.gov.cn/#/")
+    assert not portal_home("https://zwfw.sd.gov.cn/item/370304-dibao") and \
+        not portal_home("https://zwfw.sd.gov.cn/?code=1") and not portal_home("https://zwfw.sd.gov.cn/#/item/1")
+    r = guides("check", "--content", mini, "--warnings")
+    assert r.returncode == 0, r.stderr
+    homes = [l for l in r.stderr.splitlines() if "只是门户首页" in l]
+    assert sorted(l.split(":")[0] for l in homes) == [str(mini / f"items/{c}.yaml") for c in ("JF-001", "JZ-001", "LN-001")]
+    assert all(l.split(":")[1] == "26" for l in homes if "JF-001" in l)  # the line of online.url
+    (mini / "items/JZ-001.yaml").write_text((mini / "items/JZ-001.yaml").read_text(encoding="utf-8").replace(
+        "url: https://zwfw.sd.gov.cn/", "url: https://zwfw.sd.gov.cn/item/370304-dibao"), encoding="utf-8")
+    r = guides("check", "--content", mini, "--warnings")
+    assert r.returncode == 0 and [l for l in r.stderr.splitlines() if "只是门户首页" in l and "JZ-001" in l] == []

@@ -250,3 +250,88 @@ def test_retired_code_is_never_reused(published):
     r = guides("check", "--content", content)
     assert r.returncode == 1
     assert f"{content / 'retired.yaml'}:2: 停用的事项[1].编码" in r.stderr and "永不复用" in r.stderr
+
+
+# ------------------------------------------------ files beside the pages follow the catalogue (issue 23)
+
+HUNYIN = """  - code: hunyin
+    name: 婚姻登记（结婚、离婚、补领结婚证）
+    keywords: [结婚, 离婚, 结婚证, 领证, 婚姻登记]
+    office: 博山区民政局婚姻登记处
+    hours: 法定工作日，去之前请先打电话确认时间
+    phone: "12345"
+    note: 结婚、离婚登记须男女双方本人一起到场。
+"""
+
+
+def _ledger(content: Path) -> list[str]:
+    return (content / "published.txt").read_text(encoding="utf-8").splitlines()
+
+
+def test_a_need_removed_from_the_list_leads_to_the_list_and_comes_back_when_restored(published, tmp_path):
+    content, out = published
+    assert {"/elsewhere/", "/elsewhere/hunyin/", "/elsewhere/shenfenzheng/"} <= set(_ledger(content))
+    edit(content / "district.yaml", HUNYIN, "")
+    # a build of some stations cannot turn the page into a redirect: it refuses, nothing changes
+    before = files(out)
+    partial = build(content, out, stations=[STATION], quiet=True)
+    assert not partial.ok and "/elsewhere/hunyin/" in str(partial.problems.errors[0])
+    assert files(out) == before
+    r = build(content, out, quiet=True)
+    assert r.ok and not r.full
+    page = (out / "elsewhere/hunyin/index.html").read_text(encoding="utf-8")
+    assert '<meta http-equiv="refresh" content="0; url=../../elsewhere/">' in page and "结婚登记须男女双方" not in page
+    assert "/elsewhere/hunyin/ /elsewhere/ 301!" in (out / "_redirects").read_text(encoding="utf-8")
+    assert "hunyin" not in (out / "sitemap.xml").read_text(encoding="utf-8")
+    assert "婚姻登记（结婚、离婚、补领结婚证）" not in (out / "elsewhere/index.html").read_text(encoding="utf-8")
+    assert "/elsewhere/hunyin/" in _ledger(content)  # printed or shared once: the URL is kept for good
+    clean = tmp_path / "clean"
+    assert build(content, clean, quiet=True, clean=True).full
+    assert files(out) == files(clean)  # the same as a site built from scratch
+    # listed again: its page again, no redirect left
+    edit(content / "district.yaml", "  - code: shenfenzheng\n", HUNYIN + "  - code: shenfenzheng\n")
+    assert build(content, out, quiet=True).ok
+    assert "结婚、离婚登记须男女双方本人一起到场" in (out / "elsewhere/hunyin/index.html").read_text(encoding="utf-8")
+    assert "hunyin" not in (out / "_redirects").read_text(encoding="utf-8")
+
+
+def test_the_whole_list_removed_leads_to_the_portal(published):
+    content, out = published
+    text = (content / "district.yaml").read_text(encoding="utf-8")
+    start = text.index("elsewhere:\n")
+    end = text.index("\n", text.index("  - code: shenfenzheng")) + 1
+    while end < len(text) and text[end] == " ":  # the last entry's remaining lines
+        end = text.index("\n", end) + 1
+    (content / "district.yaml").write_text(text[:start] + text[end:], encoding="utf-8")
+    r = build(content, out, quiet=True)
+    assert r.ok, r.problems.errors
+    redirects = (out / "_redirects").read_text(encoding="utf-8")
+    for url in ("/elsewhere/", "/elsewhere/hunyin/", "/elsewhere/shenfenzheng/"):
+        assert f"{url} / 301!" in redirects
+        assert "页面已迁移" in (out / url.strip("/") / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_removed_attachment_and_a_sitemap_part_no_longer_needed_leave_the_site(published, monkeypatch):
+    from generator import publish, sitemap
+
+    content, out = published
+    assert (out / "files/低保结果样本.png").is_file() and (out / "files/低保申请书（测试空表）.pdf").is_file()
+    edit(content / "items/JZ-001.yaml", "outcome: {name: 最低生活保障审核确认结果通知, sample: 低保结果样本.png}",
+         "outcome: {name: 最低生活保障审核确认结果通知}")
+    monkeypatch.setattr(sitemap, "LIMIT", 5)  # a site above the protocol's limit: numbered parts
+    assert build(content, out, quiet=True).ok
+    assert not (out / "files/低保结果样本.png").exists()  # no item names it any more
+    assert (out / "files/低保申请书（测试空表）.pdf").is_file()
+    parts = sorted(p.name for p in out.glob("sitemap-*.xml"))
+    assert len(parts) > 2
+    monkeypatch.setattr(sitemap, "LIMIT", 50_000)
+    edit(content / "items/JZ-001.yaml", "forms:\n  - {name: 最低生活保障申请书, blank: 低保申请书（测试空表）.pdf}\n", "")
+    assert build(content, out, quiet=True).ok
+    assert list(out.glob("sitemap-*.xml")) == [] and b"<urlset" in (out / "sitemap.xml").read_bytes()
+    assert not (out / "files").exists()
+    # the spare copy (the next build's starting point) had the same files removed
+    spare = publish.spare_dir(out)
+    assert files(spare) == files(out)
+    edit(content / "items/LN-001.yaml", "  - name: 近期一寸免冠彩色照片", "  - name: 近期二寸免冠彩色照片")
+    assert build(content, out, quiet=True).ok
+    assert list(out.glob("sitemap-*.xml")) == [] and not (out / "files").exists()
