@@ -27,7 +27,6 @@ from PIL import Image
 
 from conftest import MINI, ROOT, Server, edit, guides, site_files
 from generator import qr, reprint
-from generator.printing import StationPrinter, _changes, article, delivery_order, document_css
 from generator.validate import read_catalogue
 
 STATION = "370304001200"          # 安上村便民服务站: 3 guides, a local note, a partner point
@@ -480,105 +479,7 @@ def test_pdfs_are_tagged_with_language_title_and_outline(printed):
             assert guide.children, "a guide's own headings are bookmarks under it"
 
 
-# ------------------------------------------------------------------------ pure inputs (no browser)
-
-
-@pytest.fixture
-def printer(mini, mini_site):
-    cat, _ = read_catalogue(mini)
-    return StationPrinter(cat, mini_site, None, config_file=ROOT / "mkdocs.yml")
-
-
-def test_cover_stamp_is_a_digest_of_the_cover_as_rendered(mini, mini_site):
-    def front(content):
-        cat, _ = read_catalogue(content)
-        return StationPrinter(cat, mini_site, None, config_file=ROOT / "mkdocs.yml").front(STATION)
-
-    before = front(mini)
-    assert f"本册版本 {before.stamp}" in before.cover
-    station = mini / "stations/370304001" / f"{STATION}.yaml"
-    edit(mini / "items/JF-001.yaml", "在服务站协助下", "由服务站工作人员协助")  # a guide's text: not on the cover
-    same = front(mini)
-    assert (same.stamp, same.poster_stamp) == (before.stamp, before.poster_stamp)
-    edit(station, "0533-4100001", "0533-4100009")  # the station's phone: on the cover and the poster
-    after = front(mini)
-    assert after.stamp != before.stamp and after.poster_stamp != before.poster_stamp
-    assert "0533-4100009" in after.cover and "0533-4100009" in after.poster
-
-
-def test_pack_document_has_one_named_page_and_footer_per_section(printer):
-    sections = printer.pack_sections(STATION)
-    assert [s.kind for s in sections] == ["cover", "catalogue", "guide", "guide", "guide"]
-    assert [s.title for s in sections[2:]] == ["1. 最低生活保障审核确认", "2. 老年人优待证办理", "3. 电费缴纳"]
-    html_ = printer.document(STATION, "公示材料", sections).html
-    for n, s in enumerate(sections):
-        assert html_.count(f'style="page: s{n}"') == 1
-        assert f"@page s{n} {{ counter-increment: s{n};" in html_
-    # a guide's article as built: its stamp, ids made unique in the document
-    stamp = sections[2].stamp
-    assert stamp and f"版本 {stamp}" in sections[2].html
-    ids = re.findall(r'\bid="([^"]+)"', html_)
-    assert len(ids) == len(set(ids)), "ids unique across the guides"
-
-
-def test_skip_decision_manifest_and_stale_sheets_need_no_browser(mini, mini_site, tmp_path):
-    cat, _ = read_catalogue(mini)
-    printer = StationPrinter(cat, mini_site, tmp_path, config_file=ROOT / "mkdocs.yml")
-    sections = printer.pack_sections(STATION)
-    for n, s in enumerate(sections, 1):  # as finish_pdf sets them from the PDF's outline
-        s.first_page = s.last_page = n
-    key = printer.key(STATION)
-    m = printer.manifest(STATION, key, sections, len(sections))
-    assert m["stamp"] == m["front"] == printer.front(STATION).stamp and m["pages"] == 5
-    assert [(s["kind"], s["item"], s["first_page"]) for s in m["sections"]] == [
-        ("cover", None, 1), ("catalogue", None, 2), ("guide", "JZ-001", 3), ("guide", "LN-001", 4), ("guide", "JF-001", 5)]
-    assert printer.pack_title(STATION) == f"安上村便民服务站 公示材料（本册版本 {m['stamp']}）"
-
-    dest = tmp_path / STATION
-    assert not printer.is_current(STATION, key, m), "nothing printed yet"
-    dest.mkdir()
-    for name in m["files"].values():
-        (dest / name).write_bytes(b"x")
-    assert printer.is_current(STATION, key, m)
-    assert not printer.is_current(STATION, "another key", m)
-    assert not printer.is_current(STATION, key, None)
-    (dest / m["files"]["poster"]).unlink()
-    assert not printer.is_current(STATION, key, m), "a missing file is printed again"
-
-    # what the station must replace on its board, from the last manifest and this one
-    old = json.loads(json.dumps(m))
-    old["sections"][4]["stamp"], old["poster"] = "2026-01-01 · 000000", "0"
-    del old["sections"][3]
-    replace, removed = _changes(old, m)
-    assert replace == ["二维码海报", "2. 老年人优待证办理（新增）",
-                       f"3. 电费缴纳（版本 2026-01-01 · 000000 → {m['sections'][4]['stamp']}）"] and removed == []
-    old["sections"].append({"kind": "guide", "item": "XX-001", "title": "9. 已取消", "stamp": "s"})
-    assert _changes(old, m)[1] == ["9. 已取消（版本 s）"]
-
-
-def test_article_ids_and_footer_text_are_made_safe():
-    page = '<p>x</p><article class="md-content__inner md-typeset"><h2 id="a">A</h2>' \
-           '<a href="#a">to a</a><a href="../">home</a><div aria-labelledby="a b"></div></article>'
-    body = article(page, "s1-")
-    assert 'id="s1-a"' in body and 'href="#s1-a"' in body and 'href="../"' in body
-    assert 'aria-labelledby="s1-a s1-b"' in body and "<p>x</p>" not in body
-    from generator.printing import Section
-
-    css = document_css([Section("guide", "t", "u", "s", footer='村"</style><script>alert(1)</script>\\')])
-    assert "</style>" not in css and "<script>" not in css and '村\\22 ' in css
-
-
-def test_reprint_sections_say_what_to_replace_and_what_to_take_down(printer):
-    since = "2026-12-01T00:00:00Z"
-    sheets = [reprint.Sheet(STATION, "guide", "JF-001", "x", since), reprint.Sheet(STATION, "remove", "LN-001", None, since)]
-    parts = printer.reprint_sections(STATION, sheets)
-    assert [p.kind for p in parts] == ["reprint", "guide"]
-    assert parts[1].item == "JF-001" and parts[1].title == "安上村便民服务站 · 3. 电费缴纳"
-    text = squash(re.sub(r"<[^>]+>", "", parts[0].html))
-    assert "更换：事项3电费缴纳" in text and "撤下：老年人优待证办理" in text
-    cat = printer.cat
-    towns = delivery_order(cat, {COMMUNITY: [1], STATION: [2]})
-    assert list(towns) == ["370304001", "370304002"] and towns["370304001"] == {STATION: [2]}
+# ------------------------------------------------------------------------ pure inputs: test_print_inputs.py
 
 
 # ------------------------------------------------------------------------ reprint pack

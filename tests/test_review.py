@@ -287,11 +287,11 @@ def test_a_real_district_shows_no_mark(mini, tmp_path):
 def test_posters_and_board_packs_mark_invented_numbers(reviewed_site):
     """The printed matter, as handed to the browser for the PDF (no browser needed to see it)."""
     from conftest import ROOT
-    from generator.printing import StationPrinter
+    from generator.print_inputs import StationSheets
 
     content, out = reviewed_site
     cat, _ = read_catalogue(content)
-    printer = StationPrinter(cat, out, None, config_file=ROOT / "mkdocs.yml")
+    printer = StationSheets(cat, out, None, config_file=ROOT / "mkdocs.yml")
     front = printer.front("370304001200")
     phone = cat.stations["370304001200"].phone
     for html in (front.poster, front.cover):
@@ -313,7 +313,7 @@ def test_numbers_written_inside_notes_are_marked_too(reviewed_site):
         html = (out / page).read_text(encoding="utf-8")
         assert f"值班电话 0533-4227333{MARK} 或 12345" in html, page
     from conftest import ROOT
-    from generator.printing import StationPrinter
+    from generator.print_inputs import StationSheets
 
-    cover = StationPrinter(cat, out, None, config_file=ROOT / "mkdocs.yml").front("370304001200").cover
+    cover = StationSheets(cat, out, None, config_file=ROOT / "mkdocs.yml").front("370304001200").cover
     assert f"0533-4227333{MARK}" in cover
