@@ -283,7 +283,7 @@ def read_yaml(path: Path, problems: Problems, root: Path | None = None) -> Sourc
 
 
 _YAML_REASONS = {
-    "mapping values are not allowed here": "此处不能出现“:”（值中含冒号时请加引号）",
+    "mapping values are not allowed": "此处不能出现“:”（值中含冒号时请加引号）",
     "could not find expected ':'": "缺少“:”",
     "found character '\\t' that cannot start any token": "不能用 Tab 缩进，请用空格",
     "found a tab character": "不能用 Tab 缩进，请用空格",
