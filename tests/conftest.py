@@ -97,3 +97,147 @@ def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, old
     path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+# ---------------------------------------------------------------- markers: browser, slow
+# `pytest -m "not browser and not slow"` is the fast in-process selection (README, Testing). The markers
+# are derived, not hand-kept: a test is `browser` if it uses the session `browser` fixture or reaches
+# Playwright or the print run (which drives chromium), and `slow` if it reaches a subprocess (the `guides`
+# command, http.server, sshd/nginx, LibreOffice, git, node) or builds the whole sample district. The walk
+# follows the names a test, its fixtures and the test modules' own helpers refer to, so a new test that calls
+# `guides(...)` is marked without a list to update.
+import dis
+import importlib
+import inspect
+import types
+
+# Modules whose use means a browser or a child process (generator modules that spawn: printing drives
+# chromium through Playwright; record/office run git; deploy runs rsync/netlify; publication runs both).
+_BROWSER_MODULES = ("playwright", "generator.printing")
+_SPAWN_MODULES = ("subprocess", "multiprocessing.popen", "tests.webserver", "webserver", "generator.record",
+                  "generator.deploy", "generator.publication", "generator.office", "generator.edit",
+                  "generator.serve", "generator.printfont") + _BROWSER_MODULES
+# The whole pipeline (check, plan, render, write, swap; the side products; publication): a test that
+# builds a site is an integration test of every stage at once, about a second a build, and several builds
+# a test; the fast selection holds the per-stage unit tests.
+_PIPELINE_MODULES = ("generator.build",)
+# The whole sample district (296 stations, 81 items): a test that reads, builds or exports it in-process
+# (it names ROOT / "content" or a module constant holding it) is slow however it does it.
+SAMPLE_CONTENT = ROOT / "content"
+# Fixtures that sweep: every field of the fixture tree mutated and every guide rendered again.
+_SLOW_FIXTURES = {"guide_results"}
+# Files or tests slow for a reason the walk cannot see ("file.py" or "file.py::test_name").
+_SLOW_TESTS = {"test_bench.py"}
+
+
+def _module_name(obj) -> str:
+    if isinstance(obj, types.ModuleType):
+        return obj.__name__
+    return getattr(obj, "__module__", "") or ""
+
+
+def _reaches(code: types.CodeType, glob: dict, seen: set, hits: set) -> None:
+    """Collect into `hits` 'browser'/'slow' for what this code (and the test helpers it calls) refers to."""
+    if code in seen:
+        return
+    seen.add(code)
+    for const in code.co_consts:  # nested functions, lambdas, comprehensions
+        if isinstance(const, types.CodeType):
+            _reaches(const, glob, seen, hits)
+    referred = _referred(code, glob)
+    for obj in referred:
+        if isinstance(obj, Path):
+            if obj == SAMPLE_CONTENT or (obj == ROOT and "content" in code.co_consts):  # ROOT / "content"
+                hits.add("slow")
+            continue
+        mod = _module_name(obj)
+        if mod.startswith(_BROWSER_MODULES):
+            hits.update({"browser", "slow"})
+        elif mod.startswith(_SPAWN_MODULES + _PIPELINE_MODULES):
+            hits.add("slow")
+        elif mod.startswith(("tests", "conftest", "test_", "webserver")) or mod == glob.get("__name__"):
+            for fn in _functions_of(obj):
+                _reaches(fn.__code__, fn.__globals__, seen, hits)
+
+
+def _referred(code: types.CodeType, glob: dict) -> list:
+    """The objects a code object names: its globals, and what it imports inside the function."""
+    objs = [glob[name] for name in code.co_names if name in glob]
+    module = None
+    for ins in dis.get_instructions(code):
+        if ins.opname == "IMPORT_NAME":
+            try:
+                module = importlib.import_module(ins.argval)
+            except Exception:
+                module = None
+            if module is not None:
+                objs.append(module)
+        elif ins.opname == "IMPORT_FROM" and module is not None:
+            attr = getattr(module, ins.argval, None)
+            if attr is None:  # `from generator import printing`: a submodule
+                try:
+                    attr = importlib.import_module(f"{module.__name__}.{ins.argval}")
+                except Exception:
+                    attr = None
+            if attr is not None:
+                objs.append(attr)
+    return objs
+
+
+def _functions_of(obj) -> list:
+    if inspect.isfunction(obj):
+        return [obj]
+    if inspect.isclass(obj):
+        return [f for f in vars(obj).values() if inspect.isfunction(f)]
+    return []
+
+
+def _marks_for(item) -> set:
+    hits: set = set()
+    if "browser" in item.fixturenames:
+        hits.update({"browser", "slow"})
+    seen: set = set()
+    fn = getattr(item, "function", None)
+    if fn is not None:
+        _reaches(fn.__code__, fn.__globals__, seen, hits)
+    if _SLOW_FIXTURES & set(item.fixturenames):
+        hits.add("slow")
+    for name, defs in item._fixtureinfo.name2fixturedefs.items():
+        if name == "_no_child_process_in_fast_tests":
+            continue
+        for d in defs:
+            func = inspect.unwrap(d.func)
+            if getattr(func, "__code__", None) is not None and _module_name(func).startswith(
+                    ("tests", "conftest", "test_")):
+                _reaches(func.__code__, func.__globals__, seen, hits)
+    file = Path(str(item.fspath)).name
+    if file in _SLOW_TESTS or f"{file}::{item.originalname}" in _SLOW_TESTS:
+        hits.add("slow")
+    return hits
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for mark in sorted(_marks_for(item)):
+            item.add_marker(getattr(pytest.mark, mark))
+
+
+def _fast_selection(config) -> bool:
+    expr = config.option.markexpr or ""
+    return "not slow" in expr and "not browser" in expr
+
+
+@pytest.fixture(autouse=True)
+def _no_child_process_in_fast_tests(request, monkeypatch):
+    """In the fast selection a test that starts a child process fails, naming itself: the markers above
+    stay true instead of the fast run silently growing slow."""
+    if not _fast_selection(request.config) or request.node.get_closest_marker("slow"):
+        yield
+        return
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"{request.node.nodeid} starts a child process ({args[:1]}) but is not marked slow: "
+                             "add it to conftest._SLOW_TESTS or call it through `guides(...)`")
+    import subprocess as _sp
+    monkeypatch.setattr(_sp.Popen, "__init__", refuse)
+    yield
