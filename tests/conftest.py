@@ -113,7 +113,7 @@ import types
 
 # Modules whose use means a browser or a child process (generator modules that spawn: printing drives
 # chromium through Playwright; record/office run git; deploy runs rsync/netlify; publication runs both).
-_BROWSER_MODULES = ("playwright", "generator.printing")
+_BROWSER_MODULES = ("playwright", "generator.printing", "generator.print_browser")
 _SPAWN_MODULES = ("subprocess", "multiprocessing.popen", "tests.webserver", "webserver", "generator.record",
                   "generator.deploy", "generator.publication", "generator.office", "generator.edit",
                   "generator.serve", "generator.printfont") + _BROWSER_MODULES

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from conftest import MINI, ROOT
-from generator import urls
+from generator import elsewhere, urls
 from generator.engine import Engine
 from generator.model import Retired, Retirement
 from generator.plan import Fingerprints, Page, item_set_key, plan, stamp, stamps
@@ -150,7 +150,7 @@ def test_a_partner_point_shows_on_the_guides_it_takes(cat):
 # ------------------------------------------------------------------ render: the route table
 
 def test_every_kind_the_plan_makes_has_a_route(cat):
-    kinds = {p.kind for p in plan(cat)} | {"tombstone", "redirect"}
+    kinds = {p.kind for p in plan(cat) + elsewhere.pages(cat)} | {"tombstone", "redirect"}
     assert kinds == set(PAGE_KINDS)
     assert all(callable(f) for f in PAGE_KINDS.values())
 
@@ -240,10 +240,17 @@ def test_the_pages_outside_the_plan(renderer, cat):
     notfound = renderer.render_notfound()
     assert title(notfound) == "页面不存在 - 博山区便民服务" and "安上村便民服务站" in text_of(notfound)
     assert title(renderer.render_offline()) == "没有网络 - 博山区便民服务"
-    listing = renderer.render_elsewhere_list()
-    assert "婚姻登记（结婚、离婚、补领结婚证）" in text_of(listing)
-    need = renderer.render_elsewhere(cat.district.elsewhere[0])
-    assert "博山区民政局婚姻登记处" in text_of(need) and "须男女双方本人一起到场" in text_of(need)
+
+
+
+def test_the_pages_of_needs_handled_elsewhere(renderer, cat):
+    listing, marriage, card = elsewhere.pages(cat)
+    assert (listing.path, marriage.path, card.path) == ("elsewhere/", "elsewhere/hunyin/", "elsewhere/shenfenzheng/")
+    words = text_of(renderer.render(listing))
+    assert "婚姻登记（结婚、离婚、补领结婚证）" in words and "居民身份证（首次申领、到期换领、丢失补领）" in words
+    need = text_of(renderer.render(marriage))
+    assert "博山区民政局婚姻登记处" in need and "须男女双方本人一起到场" in need
+    assert "户籍窗口" in text_of(renderer.render(card)) and "户籍窗口" not in need
 
 
 # ------------------------------------------------------------------ render helpers
