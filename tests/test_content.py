@@ -232,6 +232,9 @@ def test_childcare_subsidy_is_applied_for_every_year_at_the_childs_town(sample):
     assert "孩子户籍所在地" in text and "镇人民政府（街道办事处）" in text
     assert any("申请人本人或孩子本人" in m.name for m in it.materials)
     assert "每年都要申领" in text and "是否需要每年确认" not in text
+    # 管理规范: children born before 2025 had to be applied for by 2025-12-31; adopted children count (第五条)
+    assert "2025年12月31日前" in text and "收养" in text
+    assert "按2025年1月1日以后到满3周岁之间的月数折算领取。" not in text
 
 
 def test_honour_plaques_rest_on_the_2018_measures_and_the_county_with_the_armed_forces_department(sample):
