@@ -47,9 +47,11 @@ def field_changes(model, old: dict, new: dict) -> list[dict]:
     a, b = _flatten(old), _flatten(new)
     out = []
     for loc in sorted(set(a) | set(b), key=lambda l: tuple(map(str, l))):
-        if a.get(loc, None) != b.get(loc, None):
-            out.append({"field": label(model, loc), "key": ".".join(map(str, loc)),
-                        "old": _text(a.get(loc)), "new": _text(b.get(loc))})
+        before, after = _text(a.get(loc)), _text(b.get(loc))
+        # an empty list is a key of its own ("（无）"), its first records are keys below it: the list's
+        # own key then reads （无） on both sides and is no change to show
+        if a.get(loc, None) != b.get(loc, None) and before != after:
+            out.append({"field": label(model, loc), "key": ".".join(map(str, loc)), "old": before, "new": after})
     return out
 
 
