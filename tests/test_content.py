@@ -319,6 +319,9 @@ def test_residence_permit_names_the_police_branch_and_the_replacement_fee(sample
 def test_elderly_card_is_issued_by_civil_affairs(sample):
     cat, _ = sample
     assert cat.items["LN-001"].department.startswith("博山区民政局")
+    # its (sample) phone is the one the other 民政局 items give, not the 卫生健康局's it had before the move
+    civil = {cat.items[c].phone for c in ("JZ-001", "LN-002", "MZ-001")}
+    assert civil == {cat.items["LN-001"].phone} and cat.items["LN-001"].phone != cat.items["WJ-005"].phone
 
 
 def test_transfers_that_are_nationwide_online_do_not_require_local_registration(sample):
