@@ -286,6 +286,8 @@ def test_emergency_assistance_is_applied_for_where_the_emergency_happens(sample)
     it = cat.items["JZ-003"]
     assert any("急难发生地" in c and "第三十七条第二款" in c for c in it.conditions)
     assert "急难发生地" in it.process[0].detail and "户籍所在地或居住地" not in it.process[0].detail
+    permit = next(m for m in it.materials if m.name == "居住证")
+    assert not permit.required and "没有居住证不影响" in permit.condition
 
 
 def test_anti_poverty_items_speak_of_after_the_transition_period_and_todays_bodies(sample):
