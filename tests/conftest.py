@@ -112,15 +112,20 @@ import inspect
 import types
 
 # Modules whose use means a browser or a child process (generator modules that spawn: printing drives
-# chromium through Playwright; record/office run git; deploy runs rsync/netlify; publication runs both).
+# chromium through Playwright; record/office run git; publication runs git and deploys). deploy.py's ssh
+# and netlify runs are reached only through publication or tests/webserver.py; its configuration and
+# directory target are in-process, and the guard below keeps that true.
 _BROWSER_MODULES = ("playwright", "generator.printing", "generator.print_browser")
 _SPAWN_MODULES = ("subprocess", "multiprocessing.popen", "tests.webserver", "webserver", "generator.record",
-                  "generator.deploy", "generator.publication", "generator.office", "generator.edit",
+                  "generator.publication", "generator.office", "generator.edit",
                   "generator.serve", "generator.printfont") + _BROWSER_MODULES
 # The whole pipeline (check, plan, render, write, swap; the side products; publication): a test that
 # builds a site is an integration test of every stage at once, about a second a build, and several builds
 # a test; the fast selection holds the per-stage unit tests.
 _PIPELINE_MODULES = ("generator.build",)
+# Functions that start a child process in a module otherwise in-process (deploy.py: its configuration and
+# directory target are not), reached as attributes of the module (deploy.deploy_ssh).
+_SPAWN_FUNCTIONS = {"generator.deploy.deploy_ssh", "generator.deploy.deploy_netlify", "generator.deploy.deploy"}
 # The whole sample district (296 stations, 81 items): a test that reads, builds or exports it in-process
 # (it names ROOT / "content" or a module constant holding it) is slow however it does it.
 SAMPLE_CONTENT = ROOT / "content"
@@ -128,6 +133,11 @@ SAMPLE_CONTENT = ROOT / "content"
 _SLOW_FIXTURES = {"guide_results"}
 # Files or tests slow for a reason the walk cannot see ("file.py" or "file.py::test_name").
 _SLOW_TESTS = {"test_bench.py"}
+
+
+def _within(mod: str, packages: tuple) -> bool:
+    """`mod` is one of the modules or inside one of the packages (generator.edit, not generator.editor_diff)."""
+    return any(mod == p or mod.startswith(p + ".") for p in packages)
 
 
 def _module_name(obj) -> str:
@@ -145,15 +155,22 @@ def _reaches(code: types.CodeType, glob: dict, seen: set, hits: set) -> None:
         if isinstance(const, types.CodeType):
             _reaches(const, glob, seen, hits)
     referred = _referred(code, glob)
+    for obj in list(referred):  # module.function: what the code calls on a module it names
+        if isinstance(obj, types.ModuleType):
+            for name in code.co_names:
+                attr = getattr(obj, name, None)
+                if inspect.isfunction(attr) and f"{attr.__module__}.{attr.__name__}" in _SPAWN_FUNCTIONS \
+                        and name != obj.__name__.rsplit(".", 1)[-1]:
+                    hits.add("slow")
     for obj in referred:
         if isinstance(obj, Path):
             if obj == SAMPLE_CONTENT or (obj == ROOT and "content" in code.co_consts):  # ROOT / "content"
                 hits.add("slow")
             continue
         mod = _module_name(obj)
-        if mod.startswith(_BROWSER_MODULES):
+        if _within(mod, _BROWSER_MODULES):
             hits.update({"browser", "slow"})
-        elif mod.startswith(_SPAWN_MODULES + _PIPELINE_MODULES):
+        elif _within(mod, _SPAWN_MODULES + _PIPELINE_MODULES):
             hits.add("slow")
         elif mod.startswith(("tests", "conftest", "test_", "webserver")) or mod == glob.get("__name__"):
             for fn in _functions_of(obj):
