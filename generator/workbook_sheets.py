@@ -90,7 +90,7 @@ def _columns(sheet: Sheet, model, prefix: tuple, header_prefix: str, taken: set,
             if len(lists) == 1 and values and not sheet.field:
                 _, inner, _ = schema.shape(lists[0])
                 scalar_kind, choices = schema.scalar(typing.Union[tuple(values)] if len(values) > 1 else values[0])
-                col = Column(path, title, scalar_kind, choices, nullable=True)
+                col = Column(path, title, scalar_kind, choices, nullable=True, help=info.description)
                 sheet.columns.append(col)
                 child_title = title if title not in taken else f"{sheet.title}.{title}"
                 child = _sheet(inner, child_title[:31], path, sheet.code_header, None, taken)
