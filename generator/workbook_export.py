@@ -63,8 +63,6 @@ def _display_width(value) -> int:
 def export_workbook(catalogue: Catalogue, path: Path, town: str | None = None) -> dict[str, int]:
     """Write the catalogue (or one town's stations) as an .xlsx workbook; returns rows per sheet."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.worksheet.datavalidation import DataValidation
 
     wb = Workbook()
     about = wb.active
@@ -76,87 +74,134 @@ def export_workbook(catalogue: Catalogue, path: Path, town: str | None = None) -
     }
     scope = town or DISTRICT_SCOPE
     _write_about(about, catalogue, scope, specs)
-    bold = Font(bold=True)
-    head_fill = PatternFill("solid", fgColor="DDEBF7")
-    wrap = Alignment(wrap_text=True, vertical="top")
-    top = Alignment(vertical="top")  # a row grown for a multi-line cell reads from its top line
-    lists_sheet = None
+    style, lists = _Style(), _Lists(wb)
     counts: dict[str, int] = {}
     for root in specs:
         if town and root.model is Item:
             continue  # a town's workbook carries its stations only; the catalogue is the district's
         for sheet in _all(root):
             ws = wb.create_sheet(sheet.title)
-            headers = [sheet.code_header] if sheet.field else []
-            if sheet.dict_key:
-                headers.append(sheet.dict_key)
-            headers += [c.header for c in sheet.columns]
-            ws.append(headers)
-            widths = [_display_width(h) for h in headers]
-            rows = 0
-            for record in records[root.title]:
-                for key, element in _elements(record, sheet):
-                    values = [record.code] if sheet.field else []
-                    if sheet.dict_key:
-                        values.append(key)
-                    values += [_cell_value(c, _get(element, c.path)) for c in sheet.columns]
-                    append(ws, values)
-                    rows += 1
-                    for i, v in enumerate(values):
-                        widths[i] = max(widths[i], _display_width(v))
-            counts[sheet.title] = rows
-            last = rows + 1
-            offset = len(headers) - len(sheet.columns)
-            for i, col in enumerate(sheet.columns):
-                letter = _letter(offset + i + 1)
-                fmt = {"date": "yyyy-mm-dd", "int": "0"}.get(col.kind, "@")
-                for (cell,) in ws.iter_rows(min_row=2, max_row=last, min_col=offset + i + 1, max_col=offset + i + 1):
-                    cell.number_format = fmt
-                    cell.alignment = wrap if col.kind in ("lines", "text", "yaml") else top
-                dv = None
-                if col.kind in ("bool", "choice"):
-                    choices = (YES, NO) if col.kind == "bool" else col.choices
-                    formula = '"' + ",".join(map(str, choices)) + '"'
-                    if len(formula) > 250 or any("," in str(c) for c in choices):
-                        lists_sheet = lists_sheet or _lists_sheet(wb)
-                        formula = _list_range(lists_sheet, choices)
-                    dv = DataValidation(type="list", formula1=formula, allow_blank=col.nullable or col.kind == "bool")
-                    dv.error, dv.errorTitle = "请从下拉列表中选择", "取值无效"
-                elif col.kind == "int":
-                    ge, le = col.bounds
-                    dv = DataValidation(type="whole", operator="between",
-                                        formula1=str(ge if ge is not None else -(10**9)),
-                                        formula2=str(le if le is not None else 10**9))
-                    dv.error, dv.errorTitle = "请填写范围内的整数", "应为整数"
-                elif col.kind == "date":
-                    dv = DataValidation(type="date", operator="greaterThan", formula1="1")
-                    dv.error, dv.errorTitle = "请填写日期，例如 2026-11-20", "应为日期"
-                if dv is None:
-                    dv = DataValidation(allow_blank=True)  # any value: only the input prompt
-                else:
-                    dv.showErrorMessage = True
-                dv.promptTitle, dv.prompt = layout.prompt(col.header, col.help, list(col.examples), col.kind,
-                                                          col.required and not col.nullable)
-                dv.showInputMessage = True
-                dv.add(f"{letter}2:{letter}{max(last, 2) + 1000}")
-                ws.add_data_validation(dv)
-            widths = [min(MAX_WIDTH, max(8, w + 2)) for w in widths]
-            for i, w in enumerate(widths):
-                ws.column_dimensions[_letter(i + 1)].width = w
-            for cell in ws[1]:
-                cell.font, cell.fill = bold, head_fill
-                cell.alignment = Alignment(wrap_text=True, vertical="center")
-            ws.freeze_panes = "B2"
-            layout.fit_rows(ws, widths, first_row=1)
-            wide = layout.pages_wide(widths)  # fit to the width when that stays readable
-            layout.print_setup(ws, f"{catalogue.district.name} {sheet.title}", wide=wide,
-                               cols=("A:B" if not sheet.field else "A:A") if wide > 1 else None)
-    _write_offers(wb.create_sheet(OFFERS), catalogue, records["服务站"], bold, head_fill)
+            counts[sheet.title], widths = _write_sheet(ws, sheet, records[root.title], style, lists)
+            _lay_out(ws, sheet, widths, catalogue, style)
+    _write_offers(wb.create_sheet(OFFERS), catalogue, records["服务站"], style.bold, style.head_fill)
     counts[OFFERS] = len(records["服务站"])
     write_meta(wb, scope, [(title, r) for title in ("事项", "服务站") for r in records[title]], catalogue.root)
     with atomic_path(path) as tmp:
         wb.save(tmp)
     return counts
+
+
+class _Style:
+    """The cell styles every sheet shares."""
+
+    def __init__(self):
+        from openpyxl.styles import Alignment, Font, PatternFill
+
+        self.bold = Font(bold=True)
+        self.head_fill = PatternFill("solid", fgColor="DDEBF7")
+        self.wrap = Alignment(wrap_text=True, vertical="top")
+        self.top = Alignment(vertical="top")  # a row grown for a multi-line cell reads from its top line
+
+
+class _Lists:
+    """The hidden 选项 sheet for drop-down lists too long (or with commas) for a formula, made
+    when the first one needs it."""
+
+    def __init__(self, wb):
+        self.wb = wb
+        self.ws = None
+
+    def formula(self, choices) -> str:
+        formula = '"' + ",".join(map(str, choices)) + '"'
+        if len(formula) > 250 or any("," in str(c) for c in choices):
+            self.ws = self.ws or _lists_sheet(self.wb)
+            formula = _list_range(self.ws, choices)
+        return formula
+
+
+def _write_sheet(ws, sheet: Sheet, records: list, style: _Style, lists: _Lists) -> tuple[int, list[int]]:
+    """A sheet's header and rows, each column formatted and validated; returns its rows and its
+    columns' widths (from the longest value)."""
+    headers = [sheet.code_header] if sheet.field else []
+    if sheet.dict_key:
+        headers.append(sheet.dict_key)
+    headers += [c.header for c in sheet.columns]
+    ws.append(headers)
+    widths = [_display_width(h) for h in headers]
+    rows = 0
+    for record in records:
+        for key, element in _elements(record, sheet):
+            values = [record.code] if sheet.field else []
+            if sheet.dict_key:
+                values.append(key)
+            values += [_cell_value(c, _get(element, c.path)) for c in sheet.columns]
+            append(ws, values)
+            rows += 1
+            for i, v in enumerate(values):
+                widths[i] = max(widths[i], _display_width(v))
+    offset = len(headers) - len(sheet.columns)
+    for i, col in enumerate(sheet.columns):
+        _format_column(ws, col, offset + i + 1, rows + 1, style, lists)
+    return rows, [min(MAX_WIDTH, max(8, w + 2)) for w in widths]
+
+
+def _format_column(ws, col: Column, index: int, last: int, style: _Style, lists: _Lists) -> None:
+    """A column's number format, alignment, and its validation with the input prompt."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    letter = _letter(index)
+    fmt = {"date": "yyyy-mm-dd", "int": "0"}.get(col.kind, "@")
+    for (cell,) in ws.iter_rows(min_row=2, max_row=last, min_col=index, max_col=index):
+        cell.number_format = fmt
+        cell.alignment = style.wrap if col.kind in ("lines", "text", "yaml") else style.top
+    dv = _validation(col, lists)
+    if dv is None:
+        dv = DataValidation(allow_blank=True)  # any value: only the input prompt
+    else:
+        dv.showErrorMessage = True
+    dv.promptTitle, dv.prompt = layout.prompt(col.header, col.help, list(col.examples), col.kind,
+                                              col.required and not col.nullable)
+    dv.showInputMessage = True
+    dv.add(f"{letter}2:{letter}{max(last, 2) + 1000}")
+    ws.add_data_validation(dv)
+
+
+def _validation(col: Column, lists: _Lists):
+    """What a column's cells accept (a drop-down, a whole number, a date), or None: anything."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    if col.kind in ("bool", "choice"):
+        choices = (YES, NO) if col.kind == "bool" else col.choices
+        dv = DataValidation(type="list", formula1=lists.formula(choices), allow_blank=col.nullable or col.kind == "bool")
+        dv.error, dv.errorTitle = "请从下拉列表中选择", "取值无效"
+    elif col.kind == "int":
+        ge, le = col.bounds
+        dv = DataValidation(type="whole", operator="between",
+                            formula1=str(ge if ge is not None else -(10**9)),
+                            formula2=str(le if le is not None else 10**9))
+        dv.error, dv.errorTitle = "请填写范围内的整数", "应为整数"
+    elif col.kind == "date":
+        dv = DataValidation(type="date", operator="greaterThan", formula1="1")
+        dv.error, dv.errorTitle = "请填写日期，例如 2026-11-20", "应为日期"
+    else:
+        return None
+    return dv
+
+
+def _lay_out(ws, sheet: Sheet, widths: list[int], catalogue: Catalogue, style: _Style) -> None:
+    """Column widths, the header row's look, frozen panes, row heights and the print setup."""
+    from openpyxl.styles import Alignment
+
+    for i, w in enumerate(widths):
+        ws.column_dimensions[_letter(i + 1)].width = w
+    for cell in ws[1]:
+        cell.font, cell.fill = style.bold, style.head_fill
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    ws.freeze_panes = "B2"
+    layout.fit_rows(ws, widths, first_row=1)
+    wide = layout.pages_wide(widths)  # fit to the width when that stays readable
+    layout.print_setup(ws, f"{catalogue.district.name} {sheet.title}", wide=wide,
+                       cols=("A:B" if not sheet.field else "A:A") if wide > 1 else None)
 
 
 def _elements(record, sheet: Sheet):
