@@ -2,7 +2,8 @@
 
 One module per job: workbook_sheets.py (sheets and columns from the model), workbook_export.py
 (writing), workbook_layout.py (row heights, prompts, print setup), workbook_read.py (streaming
-reading and its limits), workbook_import.py (reading back and checking like `guides check`),
+reading and its limits), workbook_rows.py (the sheets read back into records, each value at its
+cell), workbook_import.py (merged with content/, checked like `guides check`, written back),
 workbook_sync.py (what was exported: scope, conflicts), workbook_yaml.py (writing YAML back with
 comments kept). This module is the two commands."""
 from __future__ import annotations
