@@ -161,59 +161,63 @@ def validate(raw: RawContent, problems: Problems) -> Catalogue | None:
     """Every problem goes into `problems`; a Catalogue comes back only when there are no errors."""
     district = _typed(District, raw.district, problems) if raw.district else None
     if district:
-        _check_district(district, raw.district, problems)
+        for check in _DISTRICT_CHECKS:
+            check(district, raw.district, problems)
+    items, item_src, broken = _validate_items(raw, district, problems)
+    if district:
+        _check_item_sets(district, raw.district, items, broken, problems)
+    sources: dict[str, Path] = {f"items/{c}": s.path for c, s in item_src.items()}
+    stations, offers = _validate_stations(raw, district, items, broken, sources, problems)
+    retired = _validate_retired(raw, items, stations, problems)
+    if problems.errors or district is None:
+        return None
+    return Catalogue(district, items, dict(sorted(stations.items())), offers, sources, retired, raw.root)
 
+
+def _validate_items(raw: RawContent, district: District | None,
+                    problems: Problems) -> tuple[dict[str, Item], dict[str, Source], set[str]]:
+    """The typed items in catalogue order (category, code), their sources, and the codes of the
+    broken ones (a file with errors: references to them are not errors again)."""
     items: dict[str, Item] = {}
     item_src: dict[str, Source] = {}
-    folded: dict[str, str] = {}
-    broken: set[str] = set()  # items whose file has errors: references to them are not errors again
+    folded: dict[str, str] = {}  # lower-case code -> code: codes are unique regardless of case
+    broken: set[str] = set()
     for src in raw.items:
         item = _typed(Item, src, problems)
         if item is None:
             broken.add(src.path.stem)
             continue
-        if src.path.stem != item.code:
-            problems.error(src.path, src.line(("code",)), _field(Item, "code"),
-                           f"文件名应与事项编码一致：应命名为 {item.code}.yaml")
+        _check_item_file_name(item, src, problems)
         other = folded.get(item.code.lower())
         if other is not None:
-            problems.error(src.path, src.line(("code",)), _field(Item, "code"),
-                           f"事项编码“{item.code}”重复：已在 {item_src[other].path} 中使用（编码不区分大小写，且永不复用）")
+            _duplicate(src, Item, "事项编码", item.code, item_src[other].path,
+                       "（编码不区分大小写，且永不复用）", problems)
             continue
         folded[item.code.lower()] = item.code
         items[item.code] = item
         item_src[item.code] = src
-        for loc, name in attachments.names(item):  # 审批结果样本, 申请表格: files under content/files/
-            why = attachments.problem(raw.root, name)
-            if why:
-                problems.error(src.path, src.line(loc), _field(Item, *loc), why)
+        _check_attachments(item, src, raw.root, problems)
         if district:
-            _check_item(item, src, district, problems)
-            for loc, message, kind in review_findings(item, district, dt.date.today()):
-                problems.warning(src.path, src.line(loc), _field(Item, *loc), message, kind=kind)
-
+            for check in _ITEM_CHECKS:
+                check(item, src, district, problems)
     items = dict(sorted(items.items(), key=lambda kv: (CATEGORIES.index(kv[1].category), kv[0])))
-    order = {code: i for i, code in enumerate(items)}
+    return items, item_src, broken
 
-    if district:
-        for name, codes in district.item_sets.items():
-            for i, code in enumerate(codes):
-                if code not in items and code not in broken:
-                    problems.error(raw.district.path, raw.district.line(("item_sets", name, i)),
-                                   f"默认事项清单.{name}[{i + 1}] (item_sets.{name}[{i + 1}])",
-                                   f"事项“{code}”不存在于 items/ 中")
 
+def _validate_stations(raw: RawContent, district: District | None, items: dict[str, Item], broken: set[str],
+                       sources: dict[str, Path], problems: Problems) -> tuple[dict[str, Station], dict[str, list[str]]]:
+    """The typed stations by code and the items each offers (catalogue order); adds each station's
+    file to `sources`."""
     stations: dict[str, Station] = {}
     offers: dict[str, list[str]] = {}
-    sources: dict[str, Path] = {f"items/{c}": s.path for c, s in item_src.items()}
+    order = {code: i for i, code in enumerate(items)}
     unchecked = 0  # stations whose item set could not be checked: district.yaml has errors
     for src in raw.stations:
         st = _typed(Station, src, problems)
         if st is None:
             continue
         if st.code in stations:
-            problems.error(src.path, src.line(("code",)), _field(Station, "code"),
-                           f"区划代码“{st.code}”重复：已在 {sources[f'stations/{st.code}']} 中使用")
+            _duplicate(src, Station, "区划代码", st.code, sources[f"stations/{st.code}"], "", problems)
             continue
         if district:
             _check_station_place(st, src, district, problems)
@@ -230,20 +234,54 @@ def validate(raw: RawContent, problems: Problems) -> Catalogue | None:
         sources[f"stations/{st.code}"] = src.path
         _station_warnings(st, src, [items[c] for c in offered], problems)
         _note_warnings(st, src, items, problems)
-
     if unchecked:
-        problems.warning(raw.district.path if raw.district else raw.root / "district.yaml", 1, "",
-                         f"district.yaml 有错误：{unchecked} 个服务站的默认事项清单和所属镇（街道）依赖它，"
-                         f"暂未检查；改正 district.yaml 后再检查")
+        _unchecked_stations(raw, unchecked, problems)
+    return stations, offers
 
-    retired = Retired()
-    if raw.retired:
-        retired = _typed(Retired, raw.retired, problems) or Retired()
-        _check_retired(retired, raw.retired, items, stations, problems)
 
-    if problems.errors or district is None:
-        return None
-    return Catalogue(district, items, dict(sorted(stations.items())), offers, sources, retired, raw.root)
+def _unchecked_stations(raw: RawContent, unchecked: int, problems: Problems) -> None:
+    problems.warning(raw.district.path if raw.district else raw.root / "district.yaml", 1, "",
+                     f"district.yaml 有错误：{unchecked} 个服务站的默认事项清单和所属镇（街道）依赖它，"
+                     f"暂未检查；改正 district.yaml 后再检查")
+
+
+def _validate_retired(raw: RawContent, items: dict[str, Item], stations: dict[str, Station],
+                      problems: Problems) -> Retired:
+    if not raw.retired:
+        return Retired()
+    retired = _typed(Retired, raw.retired, problems) or Retired()
+    _check_retired(retired, raw.retired, items, stations, problems)
+    return retired
+
+
+def _duplicate(src: Source, model: type[BaseModel], what: str, code: str, first: Path, why: str,
+               problems: Problems) -> None:
+    problems.error(src.path, src.line(("code",)), _field(model, "code"),
+                   f"{what}“{code}”重复：已在 {first} 中使用{why}")
+
+
+def _check_item_file_name(item: Item, src: Source, problems: Problems) -> None:
+    if src.path.stem != item.code:
+        problems.error(src.path, src.line(("code",)), _field(Item, "code"),
+                       f"文件名应与事项编码一致：应命名为 {item.code}.yaml")
+
+
+def _check_attachments(item: Item, src: Source, root: Path, problems: Problems) -> None:
+    """审批结果样本, 申请表格: files under content/files/."""
+    for loc, name in attachments.names(item):
+        why = attachments.problem(root, name)
+        if why:
+            problems.error(src.path, src.line(loc), _field(Item, *loc), why)
+
+
+def _check_item_sets(d: District, src: Source, items: dict[str, Item], broken: set[str],
+                     problems: Problems) -> None:
+    for name, codes in d.item_sets.items():
+        for i, code in enumerate(codes):
+            if code not in items and code not in broken:
+                problems.error(src.path, src.line(("item_sets", name, i)),
+                               f"默认事项清单.{name}[{i + 1}] (item_sets.{name}[{i + 1}])",
+                               f"事项“{code}”不存在于 items/ 中")
 
 
 def _check_retired(retired: Retired, src: Source, items: dict, stations: dict, problems: Problems) -> None:
@@ -262,17 +300,23 @@ def _check_retired(retired: Retired, src: Source, items: dict, stations: dict, p
                                f"新编码“{r.successor}”不存在")
 
 
-def _check_district(d: District, src: Source, problems: Problems) -> None:
+def _check_domains(d: District, src: Source, problems: Problems) -> None:
     for key in ("online_domains", "source_domains"):
         for i, domain in enumerate(getattr(d, key)):
             try:
                 check_domain(domain)
             except UrlError as e:
                 problems.error(src.path, src.line((key, i)), _field(District, key, i), str(e))
+
+
+def _check_portal(d: District, src: Source, problems: Problems) -> None:
     try:  # the portal link is printed and linked on every page: the same allow-list as items' links
         check_link(d.portal.url, d.online_domains)
     except UrlError as e:
         problems.error(src.path, src.line(("portal", "url")), _field(District, "portal", "url"), f"网上办事门户地址：{e}")
+
+
+def _check_town_codes(d: District, src: Source, problems: Problems) -> None:
     for i, town in enumerate(d.towns):
         if not town.code.startswith(d.code):
             problems.error(src.path, src.line(("towns", i, "code")), _field(District, "towns", i, "code"),
@@ -283,7 +327,11 @@ def _check_district(d: District, src: Source, problems: Problems) -> None:
             problems.error(src.path, src.line(("towns", i)), _field(District, "towns", i), f"镇（街道）代码 {c} 重复")
 
 
-def _check_item(item: Item, src: Source, d: District, problems: Problems) -> None:
+# The checks of district.yaml on its own, in the order their problems are reported.
+_DISTRICT_CHECKS = (_check_domains, _check_portal, _check_town_codes)
+
+
+def _check_online_link(item: Item, src: Source, d: District, problems: Problems) -> None:
     if item.online.available and item.online.url:
         try:  # parsed as a browser does: what is checked is where the link really goes
             check_link(item.online.url, d.online_domains)
@@ -294,6 +342,9 @@ def _check_item(item: Item, src: Source, d: District, problems: Problems) -> Non
                 problems.warning(src.path, src.line(("online", "url")), _field(Item, "online", "url"),
                                  f"网上办理入口 {item.online.url} 只是门户首页，群众还得自己找这个事项：核实到本事项在门户上的"
                                  "办事页面网址后改填该网址（不要猜测网址）", kind="网上办理入口只是门户首页")
+
+
+def _check_source_links(item: Item, src: Source, d: District, problems: Problems) -> None:
     for i, source in enumerate(item.sources):
         if source.url:
             try:  # parsed as a browser does, like the online links
@@ -303,11 +354,24 @@ def _check_item(item: Item, src: Source, d: District, problems: Problems) -> Non
             except UrlError as e:
                 problems.error(src.path, src.line(("sources", i, "url")), _field(Item, "sources", i, "url"),
                                f"来源网址：{e}")
+
+
+def _check_aliases(item: Item, src: Source, d: District, problems: Problems) -> None:
     alias_seen = set()
     for i, alias in enumerate(item.aliases):
         if alias in alias_seen:
             problems.warning(src.path, src.line(("aliases", i)), _field(Item, "aliases", i), f"俗称“{alias}”重复")
         alias_seen.add(alias)
+
+
+def _review_warnings(item: Item, src: Source, d: District, problems: Problems) -> None:
+    for loc, message, kind in review_findings(item, d, dt.date.today()):
+        problems.warning(src.path, src.line(loc), _field(Item, *loc), message, kind=kind)
+
+
+# The checks of one item against the district's settings (run when district.yaml is valid),
+# in the order their problems are reported.
+_ITEM_CHECKS = (_check_online_link, _check_source_links, _check_aliases, _review_warnings)
 
 
 def portal_home(url: str) -> bool:
