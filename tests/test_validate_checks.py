@@ -80,11 +80,19 @@ def test_item_file_named_after_another_code(raw):
 
 def test_online_link_outside_the_allowed_domains(raw, district):
     item = typed_item(raw, "LN-001")
-    assert run(v._check_online_link, item, item_source(raw, "LN-001"), district) == []
+    deep = item.online.model_copy(update={"url": "https://zwfw.sd.gov.cn/item/LN-001"})
+    assert run(v._check_online_link, item.model_copy(update={"online": deep}), item_source(raw, "LN-001"), district) == []
     online = item.online.model_copy(update={"url": "https://evil.example.com/x"})
     (p,) = run(v._check_online_link, item.model_copy(update={"online": online}), item_source(raw, "LN-001"), district)
     assert p.message.startswith("网上办理入口：") and "evil.example.com" in p.message
     assert p.line == 40  # the url line of the fixture's LN-001
+
+
+def test_online_link_to_the_portal_home_is_a_warning(raw, district):
+    item = typed_item(raw, "LN-001")
+    home = item.online.model_copy(update={"url": "https://zwfw.sd.gov.cn/"})
+    (p,) = run(v._check_online_link, item.model_copy(update={"online": home}), item_source(raw, "LN-001"), district)
+    assert (p.level, p.kind) == ("warning", "网上办理入口只是门户首页")
 
 
 def test_online_link_not_checked_when_not_available(raw, district):
