@@ -102,7 +102,7 @@ def edit(path: Path, old: str, new: str) -> None:
 # ---------------------------------------------------------------- markers: browser, slow
 # `pytest -m "not browser and not slow"` is the fast in-process selection (README, Testing). The markers
 # are derived, not hand-kept: a test is `browser` if it uses the session `browser` fixture or reaches
-# Playwright or the print run (which drives chromium), and `slow` if it reaches a subprocess (the `guides`
+# Playwright or the print run (in-process or `guides print`: it drives chromium), and `slow` if it reaches a subprocess (the `guides`
 # command, http.server, sshd/nginx, LibreOffice, git, node) or builds the whole sample district. The walk
 # follows the names a test, its fixtures and the test modules' own helpers refer to, so a new test that calls
 # `guides(...)` is marked without a list to update.
@@ -162,6 +162,8 @@ def _reaches(code: types.CodeType, glob: dict, seen: set, hits: set) -> None:
                 if inspect.isfunction(attr) and f"{attr.__module__}.{attr.__name__}" in _SPAWN_FUNCTIONS \
                         and name != obj.__name__.rsplit(".", 1)[-1]:
                     hits.add("slow")
+    if "print" in code.co_consts and any(obj is guides or obj is subprocess for obj in referred):
+        hits.update({"browser", "slow"})  # `guides print …`: the print run drives chromium in its process
     for obj in referred:
         if isinstance(obj, Path):
             if obj == SAMPLE_CONTENT or (obj == ROOT and "content" in code.co_consts):  # ROOT / "content"
