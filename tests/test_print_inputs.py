@@ -1,17 +1,18 @@
 """print_inputs.py in-process, no browser: what each printed sheet holds, the print document, the
 file names, the QR codes' URLs, the stamps and key that decide a reprint, the board's changes.
 
-The mini district is built once, in this process; every test reads that site (a test that
-changes it works on its own copy)."""
+The pages printed are the site's own: the mini district's station and guide pages are rendered
+once by the render stage (render.Renderer, with the plan's stamps, as the build writes them) into a
+site directory; a test that changes it works on its own copy. The print face is left out (as on a
+PC without WenQuanYi: the system font), except in the test of the face itself."""
 import json
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 
 from conftest import MINI, ROOT, edit
-from generator import qr, reprint
+from generator import printfont, qr, reprint
 from generator.print_inputs import (CODE_INPUTS, TEST_PRINT, Section, StationSheets, article, board_changes,
                                     built_stamp, delivery_order, document_body, document_css, face_css, files,
                                     out_dir, print_root, printed_files, read_manifest, stale_pages)
@@ -23,29 +24,52 @@ COMMUNITY = "370304002001"  # 税务街社区便民服务站: 2 guides
 GUIDES = ["JZ-001", "LN-001", "JF-001"]  # the station's items, in its catalogue's order
 
 
+def render_site(cat, site):
+    """The stations' home and guide pages as the build writes them (render stage, plan stamps)."""
+    from generator.engine import Engine
+    from generator.plan import Page, stamps
+    from generator.render import Renderer
+    from generator.urls import guide_path, station_path
+
+    pages = [p for code in cat.stations for p in (
+        Page("station", station_path(code), station=code),
+        *(Page("guide", guide_path(code, item), station=code, item=item) for item in cat.offers[code]))]
+    renderer = Renderer(cat, Engine(ROOT / "mkdocs.yml", cat.district.site_url), stamps(cat, pages))
+    for page in pages:
+        (site / page.path).mkdir(parents=True, exist_ok=True)
+        (site / page.path / "index.html").write_text(renderer.render(page), encoding="utf-8")
+    return site
+
+
+def sheets_for(cat, site, out=None, **kw) -> StationSheets:
+    """StationSheets as on a PC without the print face's source font (print.css's system font)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("generator.printfont.locate", lambda: None)  # fc-match would run a child process
+        return StationSheets(cat, site, out, config_file=ROOT / "mkdocs.yml", **kw)
+
+
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """The mini district's content and its site, built in this process."""
-    from generator.build import build
-
-    work = tmp_path_factory.mktemp("print-inputs")
-    content, site = work / "content", work / "site"
-    shutil.copytree(MINI, content)  # a copy: the build records its URLs in the content's ledger
-    result = build(content, site, config_file=ROOT / "mkdocs.yml", quiet=True)
-    assert result.ok, [str(p) for p in result.problems]
-    return content, site
+def content(tmp_path_factory):
+    dest = tmp_path_factory.mktemp("print-inputs") / "content"
+    shutil.copytree(MINI, dest)
+    return dest
 
 
 @pytest.fixture(scope="module")
-def cat(built):
-    cat, problems = read_catalogue(built[0])
+def cat(content):
+    cat, problems = read_catalogue(content)
     assert cat is not None, [str(p) for p in problems]
     return cat
 
 
 @pytest.fixture(scope="module")
-def sheets(cat, built):
-    return StationSheets(cat, built[1], None, config_file=ROOT / "mkdocs.yml")
+def site(cat, content):
+    return render_site(cat, content.parent / "site")
+
+
+@pytest.fixture(scope="module")
+def sheets(cat, site):
+    return sheets_for(cat, site)
 
 
 def squash(text: str) -> str:
@@ -76,12 +100,11 @@ def test_code_inputs_are_the_printing_modules_and_templates():
     assert all(p.is_file() for p in CODE_INPUTS), "a print run's key reads every one of them"
 
 
-def test_built_stamp_and_stale_pages_compare_the_site_with_the_content(built, cat, tmp_path):
-    content, site = built
+def test_built_stamp_and_stale_pages_compare_the_site_with_the_content(site, cat, tmp_path):
     stamp = built_stamp(site, f"{STATION}/JF-001/")
     assert stamp and re.fullmatch(r"\d{4}-\d{2}-\d{2} · \w+", stamp)
     assert built_stamp(site, f"{STATION}/XX-999/") is None, "a missing page"
-    assert stale_pages(cat, site, [STATION, COMMUNITY]) == [], "the site was just built from this content"
+    assert stale_pages(cat, site, [STATION, COMMUNITY]) == [], "the pages were rendered from this content"
 
     copy = tmp_path / "site"
     shutil.copytree(site, copy)
@@ -141,20 +164,21 @@ def test_pack_document_has_one_named_page_and_footer_per_section(sheets):
     assert TEST_PRINT not in doc.html, "a real print carries no test mark"
 
 
-def test_a_test_print_marks_every_page_and_changes_the_key(cat, built, sheets):
-    marked = StationSheets(cat, built[1], None, config_file=ROOT / "mkdocs.yml", test_print=True)
+def test_a_test_print_marks_every_page_and_changes_the_key(cat, site, sheets):
+    marked = sheets_for(cat, site, test_print=True)
     css, mark = print_mark()
     doc = marked.document(STATION, "公示材料", marked.pack_sections(STATION))
     assert mark in doc.html and css in doc.html and TEST_PRINT in mark
     assert marked.key(STATION) != sheets.key(STATION), "a real print never passes for a test print"
 
 
-def test_the_print_face_covers_every_character_of_the_document(sheets):
-    if sheets.face is None:
-        pytest.skip("WenQuanYi Micro Hei is not installed: the print uses the system font")  # `make test` installs it
+def test_the_print_face_covers_every_character_of_the_document(cat, site, content):
     from fontTools.ttLib import TTFont
     import io
 
+    face = printfont.PrintFace.for_content(content)
+    assert face is not None, "WenQuanYi Micro Hei missing: `make test` installs fonts-wqy-microhei"
+    sheets = StationSheets(cat, site, None, config_file=ROOT / "mkdocs.yml", face=face)
     sections = sheets.pack_sections(STATION)
     doc = sheets.document(STATION, "公示材料", sections)
     url, data = doc.face
@@ -185,10 +209,10 @@ def test_front_sheets_carry_the_qr_codes_of_the_station_and_its_guides(sheets, c
     assert (poster.kind, poster.footer, poster.stamp, poster.html) == ("poster", None, front.poster_stamp, front.poster)
 
 
-def test_cover_stamp_is_a_digest_of_the_cover_as_rendered(mini, built):
+def test_cover_stamp_is_a_digest_of_the_cover_as_rendered(mini, site):
     def front(content):
         cat, _ = read_catalogue(content)
-        return StationSheets(cat, built[1], None, config_file=ROOT / "mkdocs.yml").front(STATION)
+        return sheets_for(cat, site).front(STATION)
 
     before = front(mini)
     assert f"本册版本 {before.stamp}" in before.cover
@@ -211,10 +235,10 @@ def test_guide_sections_keep_the_catalogue_numbers_when_only_some_are_asked(shee
 # ------------------------------------------------------------------------ the key, the manifest, the board
 
 
-def test_key_follows_the_stations_pages(cat, built, tmp_path):
+def test_key_follows_the_stations_pages(cat, site, tmp_path):
     copy = tmp_path / "site"
-    shutil.copytree(built[1], copy)
-    one = StationSheets(cat, copy, None, config_file=ROOT / "mkdocs.yml")
+    shutil.copytree(site, copy)
+    one = sheets_for(cat, copy)
     key = one.key(STATION)
     assert key == one.key(STATION)
     page = copy / COMMUNITY / "index.html"
@@ -225,8 +249,8 @@ def test_key_follows_the_stations_pages(cat, built, tmp_path):
     assert one.key(STATION) != key
 
 
-def test_skip_decision_manifest_and_stale_sheets(cat, built, tmp_path):
-    sheets = StationSheets(cat, built[1], tmp_path, config_file=ROOT / "mkdocs.yml")
+def test_skip_decision_manifest_and_stale_sheets(cat, site, tmp_path):
+    sheets = sheets_for(cat, site, tmp_path)
     sections = sheets.pack_sections(STATION)
     for n, s in enumerate(sections, 1):  # as finish_pdf sets them from the PDF's outline
         s.first_page = s.last_page = n
