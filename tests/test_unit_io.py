@@ -92,13 +92,12 @@ def tree(root) -> dict[str, str]:
     return {str(p.relative_to(root)): p.read_text(encoding="utf-8") for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def test_staging_is_beside_the_output_and_a_killed_builds_staging_is_removed(tmp_path):
+def test_staging_is_a_new_directory_beside_the_output(tmp_path):
+    # (what a killed build left is removed at the build's start: tests/test_fast_paths.py)
     out = tmp_path / "site"
-    stale = tmp_path / ".site.staging-99999"
-    site(stale, {"half.html": "half"})
     staging = publish.staging_dir(out)
-    assert staging.parent == tmp_path and staging.is_dir() and not stale.exists()
-    assert staging.name == f".site.staging-{os.getpid()}"
+    assert staging.parent == tmp_path and staging.is_dir() and list(staging.iterdir()) == []
+    assert staging.name == f".site.staging-{os.getpid()}" and not out.exists()
 
 
 def test_exchange_swaps_two_directories_in_one_step(tmp_path):
