@@ -102,8 +102,9 @@ def edit(path: Path, old: str, new: str) -> None:
 # ---------------------------------------------------------------- markers: browser, slow
 # `pytest -m "not browser and not slow"` is the fast in-process selection (README, Testing). The markers
 # are derived, not hand-kept: a test is `browser` if it uses the session `browser` fixture or reaches
-# Playwright or the print run (in-process or `guides print`: it drives chromium), and `slow` if it reaches a subprocess (the `guides`
-# command, http.server, sshd/nginx, LibreOffice, git, node) or builds the whole sample district. The walk
+# Playwright or the print run (in-process or `guides print`: it drives chromium), and `slow` if it reaches
+# a subprocess (the `guides` command, http.server, sshd/nginx, LibreOffice, git, node), the whole build
+# pipeline or the whole sample district. The walk
 # follows the names a test, its fixtures and the test modules' own helpers refer to, so a new test that calls
 # `guides(...)` is marked without a list to update.
 import dis
@@ -171,7 +172,8 @@ def _reaches(code: types.CodeType, glob: dict, seen: set, hits: set) -> None:
             continue
         mod = _module_name(obj)
         if _within(mod, _BROWSER_MODULES):
-            hits.update({"browser", "slow"})
+            if not (inspect.isclass(obj) and mod.startswith("generator.")):  # a value class (printing.Marks) runs nothing
+                hits.update({"browser", "slow"})
         elif _within(mod, _SPAWN_MODULES + _PIPELINE_MODULES):
             hits.add("slow")
         elif mod.startswith(("tests", "conftest", "test_", "webserver")) or mod == glob.get("__name__"):
@@ -179,17 +181,31 @@ def _reaches(code: types.CodeType, glob: dict, seen: set, hits: set) -> None:
                 _reaches(fn.__code__, fn.__globals__, seen, hits)
 
 
+_REFERRED: dict = {}  # code object -> what it names (a helper is walked for every test that uses it)
+_IMPORT_NAME = dis.opmap["IMPORT_NAME"]
+
+
 def _referred(code: types.CodeType, glob: dict) -> list:
     """The objects a code object names: its globals, and what it imports inside the function."""
+    if code not in _REFERRED:
+        _REFERRED[code] = _names_of(code, glob)
+    return _REFERRED[code]
+
+
+def _names_of(code: types.CodeType, glob: dict) -> list:
     objs = [glob[name] for name in code.co_names if name in glob]
     module = None
-    for ins in dis.get_instructions(code):
+    if _IMPORT_NAME not in code.co_code[::2]:  # no import inside: its globals are all it names
+        return objs
+    instructions = list(dis.get_instructions(code))
+    for i, ins in enumerate(instructions):
         if ins.opname == "IMPORT_NAME":
             try:
                 module = importlib.import_module(ins.argval)
             except Exception:
                 module = None
-            if module is not None:
+            following = instructions[i + 1].opname if i + 1 < len(instructions) else ""
+            if module is not None and following != "IMPORT_FROM":  # `from m import x` uses x, not m
                 objs.append(module)
         elif ins.opname == "IMPORT_FROM" and module is not None:
             attr = getattr(module, ins.argval, None)
