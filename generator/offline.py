@@ -93,8 +93,8 @@ class OfflineCopy:
         target = "" if target == "." else target
         if path.endswith("/") or (self.site / target).is_dir():
             page_path = (target + "/") if target else ""
-            if page_path in self.pages:
-                return posixpath.join(path, "index.html") if path.endswith("/") else path + "/index.html"
+            if page_path in self.pages:  # its query and #anchor kept, as for the pages left online
+                return (posixpath.join(path, "index.html") if path.endswith("/") else path + "/index.html") + suffix
             # a page of the website that the copy does not hold: its permanent address
             return f"{self.site_url}/{page_path}{suffix}"
         if (self.site / target).is_file():
