@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import typing
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -52,6 +53,28 @@ def _item_relation(multiple: bool) -> dict:
             "multiple": multiple, "options_length": 100}
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """What the widget rules ask of one model field."""
+    info: typing.Any          # pydantic FieldInfo
+    annotation: typing.Any    # without Optional
+    optional: bool
+    has_default: bool
+    refers: str | None        # "item", "item_set" (json_schema_extra) or None
+    label: str
+    sets: tuple[str, ...]     # the district's item set names
+
+    @property
+    def origin(self):
+        return typing.get_origin(self.annotation)
+
+    def default(self, value=None) -> dict:
+        """The form's default: the model's own (or `value`) when the field has one."""
+        if not self.has_default:
+            return {}
+        return {"default": self.info.default if value is None else value}
+
+
 def field(name: str, info, sets: tuple[str, ...] = ()) -> dict:
     """The Decap field for one model field. `sets`: the district's item set names."""
     annotation, optional = schema.unwrap_optional(info.annotation)
@@ -61,72 +84,99 @@ def field(name: str, info, sets: tuple[str, ...] = ()) -> dict:
         out["hint"] = hint
     has_default = not info.is_required()
     out["required"] = not (optional or has_default)
-    refers = _extra(info).get("refers")
-    origin = typing.get_origin(annotation)
-
-    options = _literal_options(annotation)
-    if refers == "item_set":
-        options = list(sets)
-    if options is not None:
-        out.update(widget="select", options=options)
-    elif refers == "item" and origin is list:
-        out.update(_item_relation(multiple=True))
-    elif refers == "item":
-        out.update(_item_relation(multiple=False))
-    elif annotation is bool:
-        out["widget"] = "boolean"
-        if has_default:
-            out["default"] = info.default
-    elif annotation is int:
-        ge, le = schema.bounds(info)
-        out.update(widget="number", value_type="int", **{k: v for k, v in (("min", ge), ("max", le)) if v is not None})
-        if has_default and info.default is not None:
-            out["default"] = info.default
-    elif annotation is dt.date:
-        # stored as 2026-10-15, which the loader reads as a date
-        out.update(widget="datetime", format="YYYY-MM-DD", date_format="YYYY-MM-DD", time_format=False,
-                   picker_utc=True)
-    elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        sub = fields(annotation, sets)
-        if optional:  # an optional record (审批结果) may be left empty: its own required fields are then not
-            sub = [{**f, "required": False} for f in sub]   # asked for; guides check still checks a filled one
-        out.update(widget="object", collapsed=False, fields=sub)
-    elif origin is list and _literal_options(schema.unwrap_optional(typing.get_args(annotation)[0])[0]):
-        # several of fixed choices (服务对象, 办理形式, 结果送达方式): one multiple-choice drop-down
-        out.update(widget="select", multiple=True,
-                   options=_literal_options(schema.unwrap_optional(typing.get_args(annotation)[0])[0]))
-        if has_default:
-            out["default"] = []
-    elif origin is list:
-        (inner,) = typing.get_args(annotation)
-        inner, _ = schema.unwrap_optional(inner)
-        out.update(widget="list", collapsed=False)  # an administrator sees what is there
-        if isinstance(inner, type) and issubclass(inner, BaseModel):
-            out["fields"] = fields(inner, sets)
-            summary = next(iter(inner.model_fields))
-            out["summary"] = "{{fields." + summary + "}}"
-        else:
-            out["field"] = {"name": "value", "label": out["label"], "widget": "string"}
-        out["min"] = _min_length(info)
-        if not out["min"]:
-            del out["min"]
-        if has_default:
-            out["default"] = []
-    elif annotation is str:
-        out["widget"] = "string"
-        pattern = getattr(_pattern(info), "pattern", None)
-        if pattern:
-            # Decap shows it as “〈label〉”写得不对：〈this〉 (generator/cms/editor.js): say how to write it
-            examples = schema.examples(info)
-            out["pattern"] = [pattern, "应写成如 " + "、".join(examples) if examples else (info.description or "格式不对")]
-        if has_default and info.default is not None:
-            out["default"] = info.default
-    else:
-        # a mapping keyed by item code, or a word-or-list union: the form cannot show it,
-        # so it is kept as written (edit it in the YAML file; docs/ADMIN.md)
-        out["widget"] = "hidden"
-        out["required"] = False
+    shape = _Shape(info, annotation, optional, has_default, _extra(info).get("refers"), out["label"], sets)
+    out.update(next(w for rule in _WIDGETS if (w := rule(shape)) is not None))
     return out
+
+
+def _choice(f: _Shape) -> dict | None:
+    """A drop-down of fixed choices (Literal) or of the district's item sets."""
+    options = list(f.sets) if f.refers == "item_set" else _literal_options(f.annotation)
+    return None if options is None else {"widget": "select", "options": options}
+
+
+def _item(f: _Shape) -> dict | None:
+    """One item code, or several, from the catalogue."""
+    return _item_relation(multiple=f.origin is list) if f.refers == "item" else None
+
+
+def _boolean(f: _Shape) -> dict | None:
+    return {"widget": "boolean", **f.default()} if f.annotation is bool else None
+
+
+def _number(f: _Shape) -> dict | None:
+    if f.annotation is not int:
+        return None
+    ge, le = schema.bounds(f.info)
+    out = {"widget": "number", "value_type": "int", **{k: v for k, v in (("min", ge), ("max", le)) if v is not None}}
+    return out | (f.default() if f.info.default is not None else {})
+
+
+def _date(f: _Shape) -> dict | None:
+    # stored as 2026-10-15, which the loader reads as a date
+    if f.annotation is not dt.date:
+        return None
+    return {"widget": "datetime", "format": "YYYY-MM-DD", "date_format": "YYYY-MM-DD", "time_format": False,
+            "picker_utc": True}
+
+
+def _record(f: _Shape) -> dict | None:
+    """A nested record (申请材料's 审批结果, 办公时间...): its own fields in a box."""
+    if not (isinstance(f.annotation, type) and issubclass(f.annotation, BaseModel)):
+        return None
+    sub = fields(f.annotation, f.sets)
+    if f.optional:  # an optional record (审批结果) may be left empty: its own required fields are then not
+        sub = [{**one, "required": False} for one in sub]   # asked for; guides check still checks a filled one
+    return {"widget": "object", "collapsed": False, "fields": sub}
+
+
+def _list_of_choices(f: _Shape) -> dict | None:
+    """Several of fixed choices (服务对象, 办理形式, 结果送达方式): one multiple-choice drop-down."""
+    if f.origin is not list:
+        return None
+    options = _literal_options(schema.unwrap_optional(typing.get_args(f.annotation)[0])[0])
+    if not options:
+        return None
+    return {"widget": "select", "multiple": True, "options": options, **f.default([])}
+
+
+def _list(f: _Shape) -> dict | None:
+    if f.origin is not list:
+        return None
+    (inner,) = typing.get_args(f.annotation)
+    inner, _ = schema.unwrap_optional(inner)
+    out: dict = {"widget": "list", "collapsed": False}  # an administrator sees what is there
+    if isinstance(inner, type) and issubclass(inner, BaseModel):
+        out["fields"] = fields(inner, f.sets)
+        out["summary"] = "{{fields." + next(iter(inner.model_fields)) + "}}"
+    else:
+        out["field"] = {"name": "value", "label": f.label, "widget": "string"}
+    if _min_length(f.info):
+        out["min"] = _min_length(f.info)
+    return out | f.default([])
+
+
+def _string(f: _Shape) -> dict | None:
+    if f.annotation is not str:
+        return None
+    out: dict = {"widget": "string"}
+    pattern = getattr(_pattern(f.info), "pattern", None)
+    if pattern:
+        # Decap shows it as “〈label〉”写得不对：〈this〉 (generator/cms/editor.js): say how to write it
+        examples = schema.examples(f.info)
+        out["pattern"] = [pattern, "应写成如 " + "、".join(examples) if examples else (f.info.description or "格式不对")]
+    return out | (f.default() if f.info.default is not None else {})
+
+
+def _hidden(f: _Shape) -> dict:
+    # a mapping keyed by item code, or a word-or-list union: the form cannot show it,
+    # so it is kept as written (edit it in the YAML file; docs/ADMIN.md)
+    return {"widget": "hidden", "required": False}
+
+
+# The widget of a field: the first rule that takes it (order matters: a list of item codes is a
+# relation, not a list; a list of choices is a drop-down, not a list).
+_WIDGETS = (_choice, _item, _boolean, _number, _date, _record, _list_of_choices, _list, _string, _hidden)
 
 
 def _pattern(info):
