@@ -161,7 +161,7 @@ def test_portal(renderer):
     assert title(page).startswith("博山区")
     for name in ("城东街道", "城西街道", "安上村便民服务站", "税务街社区便民服务站"):
         assert name in words
-    assert 'href="./370304001200/"' in page or 'href="370304001200/"' in page
+    assert 'href="370304001200/"' in page and 'href="370304002001/"' in page
 
 
 def test_items_directory_and_district_guide(renderer):
