@@ -13,6 +13,7 @@ with the content change (generator/record.py).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import elsewhere
@@ -60,63 +61,115 @@ def check(content: Path, cat: Catalogue, pages: list[Page], problems: Problems,
     lines = read_lines(content)
     path = Path(content) / LEDGER
     if lines and not path.read_bytes().endswith(b"\n"):  # the build always ends it with a newline
-        problems.error(str(path), lines[-1][0], "已发布网址",
-                       f"文件不完整（最后一行“{lines[-1][1]}”没有换行，可能被截断）：请恢复为上次发布时的版本"
-                       f"（guides restore content/{LEDGER}）后再构建")
+        _truncated(path, lines, problems)
         return []
-    listed = {url for _, url in lines}
-    unlisted = sorted(site_urls(published) - listed)
+    unlisted = sorted(site_urls(published) - {url for _, url in lines})
     if unlisted:
-        problems.warning(str(Path(content) / LEDGER), lines[-1][0] + 1 if lines else 1, "已发布网址",
+        problems.warning(str(path), _after(lines), "已发布网址",
                          f"缺少已发布网站中的 {len(unlisted)} 个网址（文件可能丢失、被截断或被回退）；"
                          f"本次构建按已发布网站补回，下次发布时随发布记录保存")
-    retired_items = {r.code: r for r in cat.retired.items}
-    retired_stations = {r.code: r for r in cat.retired.stations}
+    gone = _Gone(cat, {r.code: r for r in cat.retired.items}, {r.code: r for r in cat.retired.stations})
     extra: list[Page] = []
     lost: list[tuple[int, str]] = []
     for lineno, url in [*lines, *((0, u) for u in unlisted)]:
         if url in planned:
             continue
-        parts = _split(url)
-        page = None
-        if parts and parts[0] == "elsewhere":
-            # a need the district no longer lists: its old page leads to the list (or, with no list, the portal)
-            page = Page("redirect", url.lstrip("/"), target=elsewhere.LIST if cat.district.elsewhere else "")
-        elif len(parts) == 2 and parts[0] == "items" and parts[1] in retired_items:
-            r = retired_items[parts[1]]
-            page = _gone(url, None, r.code, r.successor and f"items/{r.successor}/")
-        elif parts and parts[0] in retired_stations:
-            r = retired_stations[parts[0]]
-            target = None
-            if r.successor:
-                item = parts[1] if len(parts) > 1 else None
-                target = guide_path(r.successor, item) if item in cat.offers.get(r.successor, []) else station_path(r.successor)
-            page = _gone(url, parts[0], parts[1] if len(parts) > 1 else None, target)
-        elif len(parts) == 2 and parts[0] in cat.stations and parts[1] in retired_items:
-            r = retired_items[parts[1]]
-            target = None
-            if r.successor:
-                target = (f"{parts[0]}/{r.successor}/" if r.successor in cat.offers[parts[0]]
-                          else f"items/{r.successor}/")
-            page = _gone(url, parts[0], parts[1], target)
-        elif len(parts) == 2 and parts[0] in cat.stations and parts[1] in cat.items:
-            page = Page("tombstone", url.lstrip("/"), station=parts[0], item=parts[1])  # station stopped offering it
+        page = _keeper(url, gone)
         if page is None:
             lost.append((lineno, url))
         else:
             extra.append(page)
             planned.add(url)
+    _report_lost(path, lines, lost, problems)
+    return extra
+
+
+def _after(lines: list[tuple[int, str]]) -> int:
+    """The line after the ledger's last URL (where a missing one would be)."""
+    return lines[-1][0] + 1 if lines else 1
+
+
+def _truncated(path: Path, lines: list[tuple[int, str]], problems: Problems) -> None:
+    problems.error(str(path), lines[-1][0], "已发布网址",
+                   f"文件不完整（最后一行“{lines[-1][1]}”没有换行，可能被截断）：请恢复为上次发布时的版本"
+                   f"（guides restore content/{LEDGER}）后再构建")
+
+
+def _report_lost(path: Path, lines: list[tuple[int, str]], lost: list[tuple[int, str]], problems: Problems) -> None:
+    """An error for the ledger's URLs that would vanish, one for the published site's (line 0)."""
     listed_lost = [(n, u) for n, u in lost if n]
     if listed_lost:
-        problems.error(str(Path(content) / LEDGER), listed_lost[0][0], "已发布网址",
-                       lost_message([u for _, u in listed_lost]))
+        problems.error(str(path), listed_lost[0][0], "已发布网址", lost_message([u for _, u in listed_lost]))
     site_lost = [(n, u) for n, u in lost if not n]
     if site_lost:
-        problems.error(str(Path(content) / LEDGER), lines[-1][0] + 1 if lines else 1, "已发布网址",
+        problems.error(str(path), _after(lines), "已发布网址",
                        f"已发布网站上的这些网址（{LEDGER} 中缺少，文件可能丢失或被截断）将会失效：{_shown(site_lost)}。"
                        f"请先恢复 {LEDGER}（guides restore content/{LEDGER}）；如果这些事项或服务站已停用、更名或合并，"
                        f"请在 content/retired.yaml 中登记")
-    return extra
+
+
+@dataclass(frozen=True)
+class _Gone:
+    """What the keepers of old URLs look up: the catalogue and its retired codes."""
+    cat: Catalogue
+    items: dict  # retired item code -> its record in retired.yaml
+    stations: dict  # retired station code -> its record
+
+
+def _elsewhere(url: str, parts: tuple[str, ...], gone: _Gone) -> Page | None:
+    """A need the district no longer lists: its old page leads to the list (or, with no list, the portal)."""
+    if not (parts and parts[0] == "elsewhere"):
+        return None
+    return Page("redirect", url.lstrip("/"), target=elsewhere.LIST if gone.cat.district.elsewhere else "")
+
+
+def _retired_item(url: str, parts: tuple[str, ...], gone: _Gone) -> Page | None:
+    """/items/<retired>/: to its successor's district page, or a tombstone."""
+    if not (len(parts) == 2 and parts[0] == "items" and parts[1] in gone.items):
+        return None
+    r = gone.items[parts[1]]
+    return _gone(url, None, r.code, r.successor and f"items/{r.successor}/")
+
+
+def _retired_station(url: str, parts: tuple[str, ...], gone: _Gone) -> Page | None:
+    """A retired station's pages: to the successor's guide (if it offers the item) or its page."""
+    if not (parts and parts[0] in gone.stations):
+        return None
+    r = gone.stations[parts[0]]
+    item = parts[1] if len(parts) > 1 else None
+    target = None
+    if r.successor:
+        target = guide_path(r.successor, item) if item in gone.cat.offers.get(r.successor, []) else station_path(r.successor)
+    return _gone(url, parts[0], item, target)
+
+
+def _station_retired_item(url: str, parts: tuple[str, ...], gone: _Gone) -> Page | None:
+    """A station's guide to a retired item: to the successor's guide there, or its district page."""
+    if not (len(parts) == 2 and parts[0] in gone.cat.stations and parts[1] in gone.items):
+        return None
+    r = gone.items[parts[1]]
+    target = None
+    if r.successor:
+        target = (f"{parts[0]}/{r.successor}/" if r.successor in gone.cat.offers[parts[0]]
+                  else f"items/{r.successor}/")
+    return _gone(url, parts[0], parts[1], target)
+
+
+def _no_longer_offered(url: str, parts: tuple[str, ...], gone: _Gone) -> Page | None:
+    """Station and item both exist, the station stopped offering it: a tombstone."""
+    if not (len(parts) == 2 and parts[0] in gone.cat.stations and parts[1] in gone.cat.items):
+        return None
+    return Page("tombstone", url.lstrip("/"), station=parts[0], item=parts[1])
+
+
+# What keeps an old URL alive: the first rule that knows the URL makes its page.
+_KEEPERS = (_elsewhere, _retired_item, _retired_station, _station_retired_item, _no_longer_offered)
+
+
+def _keeper(url: str, gone: _Gone) -> Page | None:
+    """The redirect or tombstone that keeps an unplanned published URL alive; None: it would vanish."""
+    parts = _split(url)
+    return next((page for rule in _KEEPERS if (page := rule(url, parts, gone)) is not None), None)
 
 
 def _shown(lost: list[tuple[int, str]]) -> str:
