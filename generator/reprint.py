@@ -88,56 +88,9 @@ class ReprintQueue:
             return queue
         problems = Problems()
         shown = display(path)
-        redo = "请恢复为上次发布时的版本（guides restore content/reprint.yaml）"
-        if not path.is_file():
-            problems.error(shown, 1, "", "不是普通文件：重印队列应是 guides build 写的文本文件")
-            raise ReprintQueueError(problems)
-        try:
-            raw = path.read_bytes()
-            text = raw.decode("utf-8")
-        except OSError as e:
-            problems.error(shown, 1, "", f"无法读取文件：{os_reason(e)}")
-            raise ReprintQueueError(problems)
-        except UnicodeDecodeError as e:
-            problems.error(shown, raw[:e.start].count(b"\n") + 1, "", f"本行不是 UTF-8 编码：{redo}")
-            raise ReprintQueueError(problems)
-        code: str | None = None
-        stations_line = total_line = None
-        listed = False
-        total = None
-        count = 0
-        for n, line in enumerate(text.splitlines(), start=1):
-            if not line.strip() or line.lstrip().startswith("#"):
-                continue
-            if total_line is not None:
-                problems.error(shown, n, "", f"total 之后不应再有内容（此文件由 guides 维护，请不要手工编辑）")
-            elif line in ("stations:", "stations: {}") and stations_line is None:
-                stations_line, listed = n, line == "stations:"
-            elif (m := _TOTAL.fullmatch(line)) and stations_line is not None:
-                total, total_line = int(m.group(1)), n
-            elif (m := _STATION.fullmatch(line)) and stations_line is not None and listed:
-                code = json.loads(m.group(1))
-            elif (m := _SHEET.fullmatch(line)) and code is not None:
-                try:
-                    raw_sheet = json.loads(m.group(1))
-                except ValueError:
-                    raw_sheet = None
-                sheet = _sheet(code, raw_sheet, n, shown, problems)
-                if sheet is not None:
-                    queue._q.setdefault(code, []).append(sheet)
-                    count += 1
-            else:
-                problems.error(shown, n, "", "本行无法识别（此文件由 guides 维护，请不要手工编辑）：" + redo)
-        last = len(text.splitlines()) or 1
-        if stations_line is None and not problems:
-            what = "文件为空" if not text.strip() else "缺少服务站清单（stations:）"
-            problems.error(shown, last if text.strip() else 1, "stations",
-                           f"{what}：重印队列可能被截断。{redo}；确实无需重印时删除此文件")
-        elif total_line is None and not problems.errors:
-            problems.error(shown, last, "total", f"缺少总份数（total:）：文件可能被截断。{redo}")
-        elif not problems.errors and total != count:
-            problems.error(shown, total_line, "total",
-                           f"文件中有 {count} 份材料，但 total 是 {total}：文件可能被截断或被手工改动。{redo}")
+        text = _read_queue_file(path, shown, problems)
+        read = _read_lines(text, shown, problems, queue._q)
+        _check_whole(text, read, shown, problems)
         if problems.errors:
             raise ReprintQueueError(problems)
         return queue
@@ -234,6 +187,82 @@ _TOTAL = re.compile(r"total: (0|[1-9][0-9]*)")
 
 def _q(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)  # JSON is YAML: the file stays readable as YAML
+
+
+_REDO = "请恢复为上次发布时的版本（guides restore content/reprint.yaml）"
+
+
+def _read_queue_file(path: Path, shown: str, problems: Problems) -> str:
+    """The queue file's text; a file that is not a regular file, unreadable or not UTF-8 raises."""
+    if not path.is_file():
+        problems.error(shown, 1, "", "不是普通文件：重印队列应是 guides build 写的文本文件")
+        raise ReprintQueueError(problems)
+    try:
+        raw = path.read_bytes()
+        return raw.decode("utf-8")
+    except OSError as e:
+        problems.error(shown, 1, "", f"无法读取文件：{os_reason(e)}")
+        raise ReprintQueueError(problems)
+    except UnicodeDecodeError as e:
+        problems.error(shown, raw[:e.start].count(b"\n") + 1, "", f"本行不是 UTF-8 编码：{_REDO}")
+        raise ReprintQueueError(problems)
+
+
+@dataclass
+class _Read:
+    """Where the queue file's parts were found, and how many sheets it lists."""
+    stations_line: int | None = None
+    total_line: int | None = None
+    total: int | None = None
+    count: int = 0
+
+
+def _read_lines(text: str, shown: str, problems: Problems, into: dict[str, list[Sheet]]) -> _Read:
+    """The sheets of the format `ReprintQueue.text` writes, into `into` (station -> sheets);
+    a line out of place is an error."""
+    read = _Read()
+    code: str | None = None
+    listed = False
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if read.total_line is not None:
+            problems.error(shown, n, "", f"total 之后不应再有内容（此文件由 guides 维护，请不要手工编辑）")
+        elif line in ("stations:", "stations: {}") and read.stations_line is None:
+            read.stations_line, listed = n, line == "stations:"
+        elif (m := _TOTAL.fullmatch(line)) and read.stations_line is not None:
+            read.total, read.total_line = int(m.group(1)), n
+        elif (m := _STATION.fullmatch(line)) and read.stations_line is not None and listed:
+            code = json.loads(m.group(1))
+        elif (m := _SHEET.fullmatch(line)) and code is not None:
+            sheet = _sheet(code, _json_or_none(m.group(1)), n, shown, problems)
+            if sheet is not None:
+                into.setdefault(code, []).append(sheet)
+                read.count += 1
+        else:
+            problems.error(shown, n, "", "本行无法识别（此文件由 guides 维护，请不要手工编辑）：" + _REDO)
+    return read
+
+
+def _json_or_none(text: str):
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _check_whole(text: str, read: _Read, shown: str, problems: Problems) -> None:
+    """A queue with no station list, no total or a total that does not match was cut short or edited."""
+    last = len(text.splitlines()) or 1
+    if read.stations_line is None and not problems:
+        what = "文件为空" if not text.strip() else "缺少服务站清单（stations:）"
+        problems.error(shown, last if text.strip() else 1, "stations",
+                       f"{what}：重印队列可能被截断。{_REDO}；确实无需重印时删除此文件")
+    elif read.total_line is None and not problems.errors:
+        problems.error(shown, last, "total", f"缺少总份数（total:）：文件可能被截断。{_REDO}")
+    elif not problems.errors and read.total != read.count:
+        problems.error(shown, read.total_line, "total",
+                       f"文件中有 {read.count} 份材料，但 total 是 {read.total}：文件可能被截断或被手工改动。{_REDO}")
 
 
 def _sheet(station: str, raw, line: int, path: str, problems: Problems) -> Sheet | None:
