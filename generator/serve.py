@@ -73,110 +73,119 @@ def _json(status: int, message: str) -> Response:
     return Response(status, json.dumps({"error": message}, ensure_ascii=False).encode())
 
 
-def _handler(root: Path, reloader: Reloader, hooks: Hooks):
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):  # keep the terminal for build output
+class _PreviewHandler(http.server.SimpleHTTPRequestHandler):
+    """The preview's answers: the built site's files (the reload snippet added to pages), the
+    reload events, and whatever the hooks answer (`guides edit`'s API). `_handler` sets the site,
+    the reloader and the hooks."""
+    site: Path
+    reloader: Reloader
+    hooks: Hooks
+
+    def log_message(self, *args):  # keep the terminal for build output
+        pass
+
+    def do_GET(self):
+        if self.path == "/__events":
+            return self._events()
+        if self._hook(b"") is None:
+            return super().do_GET()
+
+    def do_HEAD(self):
+        if self._hook(b"") is None:
+            return super().do_HEAD()
+
+    def do_POST(self):
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or length > MAX_BODY:
+            self.close_connection = True  # the rest of a refused body is never read
+            return self._reply(_json(413, f"请求内容过大或长度不明（上限 {MAX_BODY // 1024 // 1024} MB）"))
+        if self._hook(None, length) is None:
+            self._reply(_json(404, "没有这个地址"))
+
+    def _hook(self, body: bytes | None, length: int = 0):
+        """Ask the hooks; the body is read only once they asked for it (None: POST)."""
+        path, _, query = self.path.partition("?")
+        request = Request(self.command, path, query, self.headers)
+        if body is None:
+            request.body = self.rfile.read(length)
+        answer = self.hooks.handle(request)
+        if answer is not None:
+            self._reply(answer)
+        return answer
+
+    def _reply(self, answer: Response):
+        self.send_response(answer.status)
+        self.send_header("Content-Type", answer.content_type)
+        self.send_header("Content-Length", str(len(answer.body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        for name, value in answer.headers:
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(answer.body)
+
+    def _events(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        seen = self.reloader.version
+        try:
+            while True:
+                now = self.reloader.wait(seen, timeout=15)
+                if now != seen:
+                    seen = now
+                    self.wfile.write(f"data: {now}\n\n".encode())
+                else:
+                    self.wfile.write(b": keep-alive\n\n")
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
             pass
 
-        def do_GET(self):
-            if self.path == "/__events":
-                return self._events()
-            if self._hook(b"") is None:
-                return super().do_GET()
-
-        def do_HEAD(self):
-            if self._hook(b"") is None:
-                return super().do_HEAD()
-
-        def do_POST(self):
-            try:
-                length = int(self.headers.get("Content-Length") or 0)
-            except ValueError:
-                length = -1
-            if length < 0 or length > MAX_BODY:
-                self.close_connection = True  # the rest of a refused body is never read
-                return self._reply(_json(413, f"请求内容过大或长度不明（上限 {MAX_BODY // 1024 // 1024} MB）"))
-            if self._hook(None, length) is None:
-                self._reply(_json(404, "没有这个地址"))
-
-        def _hook(self, body: bytes | None, length: int = 0):
-            """Ask the hooks; the body is read only once they asked for it (None: POST)."""
-            path, _, query = self.path.partition("?")
-            request = Request(self.command, path, query, self.headers)
-            if body is None:
-                request.body = self.rfile.read(length)
-            answer = hooks.handle(request)
-            if answer is not None:
-                self._reply(answer)
-            return answer
-
-        def _reply(self, answer: Response):
-            self.send_response(answer.status)
-            self.send_header("Content-Type", answer.content_type)
-            self.send_header("Content-Length", str(len(answer.body)))
-            self.send_header("Cache-Control", "no-store")
-            self.send_header("X-Content-Type-Options", "nosniff")
-            for name, value in answer.headers:
-                self.send_header(name, value)
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(answer.body)
-
-        def _events(self):
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream")
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
-            seen = reloader.version
-            try:
-                while True:
-                    now = reloader.wait(seen, timeout=15)
-                    if now != seen:
-                        seen = now
-                        self.wfile.write(f"data: {now}\n\n".encode())
-                    else:
-                        self.wfile.write(b": keep-alive\n\n")
-                    self.wfile.flush()
-            except (BrokenPipeError, ConnectionResetError):
-                pass
-
-        def send_head(self):
-            path = Path(self.translate_path(self.path))
-            if not _short_enough(path) or not _inside(root, path):  # a symlink placed in the site is never followed
-                self.send_error(404)
-                return None
-            if path.is_dir() and self.path.split("?")[0].endswith("/"):
-                path = path / "index.html"
-            if path.suffix != ".html" or not path.is_file() or self.path.startswith("/admin/"):
-                return super().send_head()  # (the web editor is not reloaded: it would lose the form)
-            body = path.read_bytes().replace(b"</body>", SNIPPET + b"</body>", 1)
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
-            return io.BytesIO(body)
-
-        def list_directory(self, path):  # no directory listings: a folder without a page is not found
+    def send_head(self):
+        path = Path(self.translate_path(self.path))
+        if not _short_enough(path) or not _inside(self.site, path):  # a symlink placed in the site is never followed
             self.send_error(404)
             return None
+        if path.is_dir() and self.path.split("?")[0].endswith("/"):
+            path = path / "index.html"
+        if path.suffix != ".html" or not path.is_file() or self.path.startswith("/admin/"):
+            return super().send_head()  # (the web editor is not reloaded: it would lose the form)
+        body = path.read_bytes().replace(b"</body>", SNIPPET + b"</body>", 1)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        return io.BytesIO(body)
 
-        def send_error(self, code, message=None, explain=None):
-            # unknown paths get the site's own 404 page, as on Netlify
-            page = root / "404.html"
-            if code != 404 or not _inside(root, page) or not page.is_file():
-                return super().send_error(code, message, explain)
-            body = page.read_bytes()
-            self.send_response(404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
+    def list_directory(self, path):  # no directory listings: a folder without a page is not found
+        self.send_error(404)
+        return None
 
+    def send_error(self, code, message=None, explain=None):
+        # unknown paths get the site's own 404 page, as on Netlify
+        page = self.site / "404.html"
+        if code != 404 or not _inside(self.site, page) or not page.is_file():
+            return super().send_error(code, message, explain)
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+def _handler(root: Path, reloader: Reloader, hooks: Hooks):
     root = Path(root).absolute()
-    return functools.partial(Handler, directory=str(root))
+    handler = type("Handler", (_PreviewHandler,), {"site": root, "reloader": reloader, "hooks": hooks})
+    return functools.partial(handler, directory=str(root))
 
 
 def _short_enough(path: Path) -> bool:
