@@ -318,26 +318,37 @@ TOTAL_HEADERS = ("服务站数", "达标", "未达标", *(f"{c}达标" for c in 
 
 
 def content(report: Report, found: list[Cause] | None = None) -> str:
-    e = html.escape
-    d = report.district
+    """The report page's body: the headline, then each section in turn."""
     found = found or []
-    parts = [
-        "<h1>标准化建设评估报告</h1>",
-        f'<p class="g-lead">{e(headline(report, found))}</p>',
-    ]
-    if found:
-        parts.append("<h2>未达标的原因和解决办法</h2><ol>")
-        for c in found:
-            only = f"，其中 {c.only} 个只差这一项" if c.only else ""
-            parts.append(f"<li><p><strong>{e(c.criterion)}：{c.stations} 个服务站未达到{only}。</strong>"
-                         f"{e(c.finding)}。</p><p>解决办法：{e(c.fix)}。</p></li>")
-        parts.append("</ol>")
-        n = len(d.stations)
-        parts.append(_bar_chart("全区各项达标的服务站比例",
-                                [(c, d.count(c) / n if n else 0, f"{d.count(c)}/{n}（{_pct(d.count(c) / n if n else 0)}）",
-                                  d.count(c) < n) for c in CRITERIA],
-                                None, "每项一条，红色表示有服务站未达到该项"))
-    parts += [
+    parts = ["<h1>标准化建设评估报告</h1>", f'<p class="g-lead">{html.escape(headline(report, found))}</p>']
+    for section in _SECTIONS:
+        parts += section(report, found)
+    return "\n".join(parts)
+
+
+def _causes_section(report: Report, found: list[Cause]) -> list[str]:
+    """Why stations fall short and what to do, with the district's share per criterion."""
+    if not found:
+        return []
+    e, d = html.escape, report.district
+    parts = ["<h2>未达标的原因和解决办法</h2><ol>"]
+    for c in found:
+        only = f"，其中 {c.only} 个只差这一项" if c.only else ""
+        parts.append(f"<li><p><strong>{e(c.criterion)}：{c.stations} 个服务站未达到{only}。</strong>"
+                     f"{e(c.finding)}。</p><p>解决办法：{e(c.fix)}。</p></li>")
+    parts.append("</ol>")
+    n = len(d.stations)
+    parts.append(_bar_chart("全区各项达标的服务站比例",
+                            [(c, d.count(c) / n if n else 0, f"{d.count(c)}/{n}（{_pct(d.count(c) / n if n else 0)}）",
+                              d.count(c) < n) for c in CRITERIA],
+                            None, "每项一条，红色表示有服务站未达到该项"))
+    return parts
+
+
+def _totals_section(report: Report, found: list[Cause]) -> list[str]:
+    """The district's figures, what the standard asks, and the totals per town."""
+    e, d = html.escape, report.district
+    return [
         f"<p>{e(d.name)}：{len(d.stations)} 个村（社区）便民服务站，"
         f"{d.up_to_standard} 个达标，{len(d.stations) - d.up_to_standard} 个未达标"
         f"（评估日期 {report.date}，按本次发布的内容）。</p>",
@@ -355,43 +366,69 @@ def content(report: Report, found: list[Cause] | None = None) -> str:
                    [(t.name, t.share, f"{t.up_to_standard}/{len(t.stations)}（{_pct(t.share)}）",
                      t.up_to_standard < len(t.stations)) for t in report.towns],
                    None, "每个镇（街道）一条，红色表示有未达标的服务站"),
-        "<h2>未达标的服务站（最差的在前）</h2>",
     ]
-    below = report.below
-    if not below:
-        parts.append("<p>无。</p>")
-    else:
-        parts.append(_table(("服务站", "区划代码", "镇（街道）", "未达标项", "六有一能缺项", "网上可办率"),
-                            [[e(s.name), s.code, e(s.town), e("、".join(s.failures)),
-                              e("、".join(s.checklist_gaps)) or "—",
-                              f"{s.online}/{s.on_request}（{_pct(s.rate)}）"] for s in below], "below"))
-    parts.append('<h2 id="review">待核对的事项</h2>')
+
+
+def _below_section(report: Report, found: list[Cause]) -> list[str]:
+    """The stations below standard, worst first."""
+    e = html.escape
+    parts = ["<h2>未达标的服务站（最差的在前）</h2>"]
+    if not report.below:
+        return parts + ["<p>无。</p>"]
+    parts.append(_table(("服务站", "区划代码", "镇（街道）", "未达标项", "六有一能缺项", "网上可办率"),
+                        [[e(s.name), s.code, e(s.town), e("、".join(s.failures)),
+                          e("、".join(s.checklist_gaps)) or "—",
+                          f"{s.online}/{s.on_request}（{_pct(s.rate)}）"] for s in report.below], "below"))
+    return parts
+
+
+def _review_section(report: Report, found: list[Cause]) -> list[str]:
+    """The items whose policy facts are due for review."""
+    e = html.escape
+    parts = ['<h2 id="review">待核对的事项</h2>']
     if not report.review:
-        parts.append("<p>无：每个事项都在核对周期内核对过，且没有引用已废止的依据。</p>")
-    else:
-        parts.append(f"<p>{len(report.review)} 个事项的政策事实需要核对（从未核对、超过核对周期、设定依据没有写明文件名称，或引用了已废止的依据）。</p>")
-        parts.append(_table(("事项编码", "事项名称", "待核对原因"),
-                            [[e(c), e(name), "<br>".join(map(e, reasons))]
-                             for c, (name, reasons) in report.review.items()], "review"))
-    for t in report.towns:
-        parts.append(f'<h2 id="town-{t.code}">{e(t.name)}</h2>')
-        parts.append(f"<p>{len(t.stations)} 个服务站，{t.up_to_standard} 个达标。"
-                     f"下图为各服务站依申请事项网上可办率，虚线为 {_pct(ONLINE_TARGET)} 目标；红色为未达标的服务站（任一项不达标）。</p>")
-        parts.append(_bar_chart(f"{t.name}各服务站网上可办率",
-                                [(s.name.removesuffix("便民服务站"), s.rate, _pct(s.rate), s.below) for s in t.stations],
-                                ONLINE_TARGET, "每个服务站一条，红色为未达标"))
-        parts.append(_table(("服务站", "区划代码", "命名规范", "六有一能", "可办事项数", "网上可办率",
-                             "指南要素完整", "人员信息公示", "结论"),
-                            [[e(s.name), s.code,
-                              "✓" if s.naming_ok else f"✗ 应为 {e(s.expected_name or '')}",
-                              "✓" if not s.checklist_gaps else "缺 " + e("、".join(s.checklist_gaps)),
-                              str(s.items), f"{s.online}/{s.on_request}（{_pct(s.rate)}）",
-                              "✓" if not s.incomplete else "缺 " + e("；".join(
-                                  f"{c}: {'、'.join(m)}" for c, m in s.incomplete.items())),
-                              f"✓ {s.staff} 人" if s.staff and s.staff_complete else "✗",
-                              "<strong>未达标</strong>" if s.below else "达标"] for s in t.stations],
-                            f"town-{t.code}"))
-    return "\n".join(parts)
+        return parts + ["<p>无：每个事项都在核对周期内核对过，且没有引用已废止的依据。</p>"]
+    parts.append(f"<p>{len(report.review)} 个事项的政策事实需要核对（从未核对、超过核对周期、设定依据没有写明文件名称，或引用了已废止的依据）。</p>")
+    parts.append(_table(("事项编码", "事项名称", "待核对原因"),
+                        [[e(c), e(name), "<br>".join(map(e, reasons))]
+                         for c, (name, reasons) in report.review.items()], "review"))
+    return parts
+
+
+def _towns_section(report: Report, found: list[Cause]) -> list[str]:
+    return [part for t in report.towns for part in _town(t)]
+
+
+def _town(t: Totals) -> list[str]:
+    """One town: its stations' online rates as a chart, and every station's criteria."""
+    e = html.escape
+    return [
+        f'<h2 id="town-{t.code}">{e(t.name)}</h2>',
+        f"<p>{len(t.stations)} 个服务站，{t.up_to_standard} 个达标。"
+        f"下图为各服务站依申请事项网上可办率，虚线为 {_pct(ONLINE_TARGET)} 目标；红色为未达标的服务站（任一项不达标）。</p>",
+        _bar_chart(f"{t.name}各服务站网上可办率",
+                   [(s.name.removesuffix("便民服务站"), s.rate, _pct(s.rate), s.below) for s in t.stations],
+                   ONLINE_TARGET, "每个服务站一条，红色为未达标"),
+        _table(("服务站", "区划代码", "命名规范", "六有一能", "可办事项数", "网上可办率",
+                "指南要素完整", "人员信息公示", "结论"),
+               [_station_row(s) for s in t.stations], f"town-{t.code}"),
+    ]
+
+
+def _station_row(s: StationRow) -> list[str]:
+    e = html.escape
+    return [e(s.name), s.code,
+            "✓" if s.naming_ok else f"✗ 应为 {e(s.expected_name or '')}",
+            "✓" if not s.checklist_gaps else "缺 " + e("、".join(s.checklist_gaps)),
+            str(s.items), f"{s.online}/{s.on_request}（{_pct(s.rate)}）",
+            "✓" if not s.incomplete else "缺 " + e("；".join(
+                f"{c}: {'、'.join(m)}" for c, m in s.incomplete.items())),
+            f"✓ {s.staff} 人" if s.staff and s.staff_complete else "✗",
+            "<strong>未达标</strong>" if s.below else "达标"]
+
+
+# The report page's sections, in page order.
+_SECTIONS = (_causes_section, _totals_section, _below_section, _review_section, _towns_section)
 
 
 def _table(headers, rows, name: str) -> str:
@@ -420,21 +457,34 @@ def write(cat: Catalogue, root: Path, renderer, journal: dict[str, list[str]], w
 def export(report: Report, path: Path, found: list[Cause] | None = None) -> None:
     """The same figures as a workbook: the causes and their fixes first, then totals per town,
     stations below standard, every station."""
-
     from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-
-    from .workbook_cells import as_text
 
     wb = Workbook()
     first = wb.active
-    first.title = "主要原因"
-    first.append([headline(report, found or [])])
-    first.append([])
-    first.append(["评估项", "未达到的服务站数", "只差这一项的服务站数", "原因", "解决办法"])
-    for c in found or []:
-        first.append([c.criterion, c.stations, c.only, c.finding, c.fix])
-    ws = wb.create_sheet("汇总")
+    _causes_sheet(first, report, found or [])
+    _totals_sheet(wb.create_sheet("汇总"), report)
+    for title, stations in (("未达标服务站", report.below), ("全部服务站", report.district.stations)):
+        _stations_sheet(wb.create_sheet(title), stations)
+    _review_sheet(wb.create_sheet("待核对事项"), report)
+    for sheet in wb.worksheets:
+        _style_sheet(sheet)
+    _style_causes_sheet(first)
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
+
+
+def _causes_sheet(ws, report: Report, found: list[Cause]) -> None:
+    ws.title = "主要原因"
+    ws.append([headline(report, found)])
+    ws.append([])
+    ws.append(["评估项", "未达到的服务站数", "只差这一项的服务站数", "原因", "解决办法"])
+    for c in found:
+        ws.append([c.criterion, c.stations, c.only, c.finding, c.fix])
+
+
+def _totals_sheet(ws, report: Report) -> None:
+    """Per town and the district: the criteria met, items per station, the online rate (as a per cent)."""
     ws.append(["镇（街道）", *TOTAL_HEADERS])
     for t in [*report.towns, report.district]:
         n = len(t.stations)
@@ -444,36 +494,55 @@ def export(report: Report, path: Path, found: list[Cause] | None = None) -> None
     ws.cell(row=1, column=len(TOTAL_HEADERS) + 1).value = "依申请事项网上可办率"
     for row in ws.iter_rows(min_row=2, min_col=len(TOTAL_HEADERS) + 1, max_col=len(TOTAL_HEADERS) + 1):
         row[0].number_format = "0%"
-    headers = ("服务站", "区划代码", "镇（街道）", "结论", "未达标项", "命名规范", "六有一能缺项", "可办事项数",
-               "网上可办事项数", "依申请事项数", "网上可办率", "指南要素缺项", "工作人员数")
+
+
+STATION_HEADERS = ("服务站", "区划代码", "镇（街道）", "结论", "未达标项", "命名规范", "六有一能缺项", "可办事项数",
+                   "网上可办事项数", "依申请事项数", "网上可办率", "指南要素缺项", "工作人员数")
+
+
+def _stations_sheet(ws, stations: list[StationRow]) -> None:
+    """One station a row; a station below standard in red."""
+    from openpyxl.styles import PatternFill
+
     red = PatternFill("solid", fgColor="F8D7DA")
-    for title, stations in (("未达标服务站", report.below), ("全部服务站", report.district.stations)):
-        s = wb.create_sheet(title)
-        s.append(list(headers))
-        for r in stations:
-            s.append([r.name, r.code, r.town, "未达标" if r.below else "达标", "、".join(r.failures),
-                      "是" if r.naming_ok else f"否（应为 {r.expected_name}）", "、".join(r.checklist_gaps),
-                      r.items, r.online, r.on_request, round(r.rate, 4),
-                      "；".join(f"{c}: {'、'.join(m)}" for c, m in r.incomplete.items()), r.staff])
-            s.cell(row=s.max_row, column=11).number_format = "0%"
-            if r.below:
-                for c in s[s.max_row]:
-                    c.fill = red
-    s = wb.create_sheet("待核对事项")
-    s.append(["事项编码", "事项名称", "待核对原因"])
+    ws.append(list(STATION_HEADERS))
+    for r in stations:
+        ws.append([r.name, r.code, r.town, "未达标" if r.below else "达标", "、".join(r.failures),
+                   "是" if r.naming_ok else f"否（应为 {r.expected_name}）", "、".join(r.checklist_gaps),
+                   r.items, r.online, r.on_request, round(r.rate, 4),
+                   "；".join(f"{c}: {'、'.join(m)}" for c, m in r.incomplete.items()), r.staff])
+        ws.cell(row=ws.max_row, column=11).number_format = "0%"
+        if r.below:
+            for c in ws[ws.max_row]:
+                c.fill = red
+
+
+def _review_sheet(ws, report: Report) -> None:
+    ws.append(["事项编码", "事项名称", "待核对原因"])
     for c, (name, reasons) in report.review.items():
-        s.append([c, name, "\n".join(reasons)])
-    for s in wb.worksheets:
-        s.freeze_panes = "B2"
-        for row in s.iter_rows():  # names are text, never a formula (workbook_cells)
-            for c in row:
-                as_text(c)
-        for c in s[1]:
-            c.font = Font(bold=True)
-        for i, col in enumerate(s.iter_cols(min_row=1, max_row=min(s.max_row, 200)), start=1):
-            width = max(sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(c.value or "")) for c in col)
-            s.column_dimensions[col[0].column_letter].width = min(50, max(8, width + 2))
-    from openpyxl.styles import Alignment
+        ws.append([c, name, "\n".join(reasons)])
+
+
+def _style_sheet(ws) -> None:
+    """Every sheet: the first row and column frozen, cells as text, a bold header, columns as wide as their text."""
+    from openpyxl.styles import Font
+
+    from .workbook_cells import as_text
+
+    ws.freeze_panes = "B2"
+    for row in ws.iter_rows():  # names are text, never a formula (workbook_cells)
+        for c in row:
+            as_text(c)
+    for c in ws[1]:
+        c.font = Font(bold=True)
+    for i, col in enumerate(ws.iter_cols(min_row=1, max_row=min(ws.max_row, 200)), start=1):
+        width = max(sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(c.value or "")) for c in col)
+        ws.column_dimensions[col[0].column_letter].width = min(50, max(8, width + 2))
+
+
+def _style_causes_sheet(first) -> None:
+    """The causes sheet reads as a page: the headline across, the findings and fixes wrapped."""
+    from openpyxl.styles import Alignment, Font
 
     first.freeze_panes = None
     for col, width in zip("ABCDE", (12, 10, 10, 60, 60)):
@@ -489,9 +558,6 @@ def export(report: Report, path: Path, found: list[Cause] | None = None) -> None
     for r in range(4, first.max_row + 1):  # rows tall enough for the wrapped finding and fix
         longest = max(len(str(first.cell(r, c).value or "")) for c in (4, 5))
         first.row_dimensions[r].height = 15 * (longest // 28 + 1)
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        wb.save(tmp)
 
 
 def run_report(content_dir: Path, out: Path) -> int:
