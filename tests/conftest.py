@@ -262,17 +262,18 @@ def _fast_selection(config) -> bool:
     return "not slow" in expr and "not browser" in expr
 
 
+def refuse_child_processes(nodeid: str, monkeypatch) -> None:
+    """From now on (until `monkeypatch` undoes it) starting a child process fails, naming the test."""
+    def refuse(self, args, *rest, **kwargs):
+        raise AssertionError(f"{nodeid} starts a child process ({args!r}) but is not marked slow: "
+                             "conftest derives the marker from what the test refers to; say it in _SLOW_TESTS")
+    monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
+
+
 @pytest.fixture(autouse=True)
 def _no_child_process_in_fast_tests(request, monkeypatch):
     """In the fast selection a test that starts a child process fails, naming itself: the markers above
     stay true instead of the fast run silently growing slow."""
-    if not _fast_selection(request.config) or request.node.get_closest_marker("slow"):
-        yield
-        return
-
-    def refuse(*args, **kwargs):
-        raise AssertionError(f"{request.node.nodeid} starts a child process ({args[:1]}) but is not marked slow: "
-                             "add it to conftest._SLOW_TESTS or call it through `guides(...)`")
-    import subprocess as _sp
-    monkeypatch.setattr(_sp.Popen, "__init__", refuse)
+    if _fast_selection(request.config) and not request.node.get_closest_marker("slow"):
+        refuse_child_processes(request.node.nodeid, monkeypatch)
     yield
