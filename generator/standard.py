@@ -9,7 +9,7 @@ Criteria, each from the rule that already exists elsewhere:
 - 指南要素完整: no required element of an offered item's guide empty (required = the model's);
 - 人员信息公示: at least one staff member with every required field of the model's Staff.
 
-Beside the stations, the items whose policy facts are due for review (validate.review_findings:
+Beside the stations, the items whose policy facts are due for review (review.review_findings:
 never reviewed, older than district.review_months, or citing a basis marked repealed).
 """
 from __future__ import annotations
@@ -24,7 +24,8 @@ from pydantic import BaseModel
 
 from .files import atomic_path
 from .model import Item, Staff, Station, town_code
-from .validate import ONLINE_TARGET, Catalogue, checklist_gaps, online_rate, review_findings, station_name
+from .review import review_findings
+from .validate import ONLINE_TARGET, Catalogue, checklist_gaps, online_rate, station_name
 
 PAGE = "_admin/standard/"
 CRITERIA = ("命名规范", "六有一能", "网上可办率", "指南要素完整", "人员信息公示")
