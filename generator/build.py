@@ -37,20 +37,20 @@ import os
 import shutil
 import sys
 import time
-from dataclasses import dataclass, field
-from typing import Callable
-from importlib.metadata import version
+from dataclasses import asdict, astuple, dataclass, field, fields
 from pathlib import Path
+from typing import Callable
 
-from . import attachments, cms, dates, elsewhere, ledger, opendata, publish, pwa, report, reprint, search, sitemap, standard
+from . import (attachments, cms, dates, elsewhere, ledger, opendata, publish, pwa, report, reprint, search, sitemap,
+               standard, unchanged)
 from .engine import Engine
 from .plan import Fingerprints, Page, plan, stamps
 from .publish import STATE
-from .problems import Problems
+from .problems import Problem, Problems
 from .render import Renderer
 from .validate import Catalogue, read_catalogue
 
-GENERATOR_DIR = Path(__file__).parent
+GUIDE_KINDS = ("guide", "station")  # pages rendered in parallel, one digest each; the rest are district pages
 
 
 @dataclass
@@ -65,6 +65,7 @@ class Result:
     written: list[str] = field(default_factory=list)
     full: bool = True
     report: dict | None = None
+    skipped: bool = False  # nothing to do: the site already is what this build would make
 
 
 class Progress:
@@ -88,17 +89,6 @@ class Progress:
             print(file=self.stream)
 
 
-def code_version(engine: Engine) -> str:
-    """Digest of everything besides content that shapes the output: a change rebuilds all."""
-    h = hashlib.sha256(engine.versions().encode())
-    h.update(f"jieba {version('jieba')} lunr {version('lunr')} zxing-cpp {version('zxing-cpp')}".encode())
-    files = sorted(p for p in GENERATOR_DIR.rglob("*") if p.suffix in (".py", ".html", ".js", ".css"))
-    for p in [*files, *engine.fingerprint_inputs()]:
-        h.update(str(p.name).encode())
-        h.update(p.read_bytes())
-    return h.hexdigest()
-
-
 def write_file(path: Path, data: bytes, *, fresh: bool = False) -> None:
     """Replace a file without touching its old inode: staging shares inodes with the live site.
     `fresh`: the staging directory started empty, there is no old file to unlink."""
@@ -116,6 +106,8 @@ class Staging:
     """The directory a build writes into, and its journal of what changed there."""
     root: Path
     fresh: bool = False   # it started empty: no old file to unlink before writing
+    base: "State | None" = None  # the state of the site it started as a copy of
+    from_spare: bool = False     # that copy is the spare (else the published site itself)
     journal: publish.Journal = field(default_factory=publish.Journal)
 
     def write(self, rel: str, data: bytes) -> None:
@@ -178,13 +170,36 @@ def _chunks(pages: list[Page], size: int) -> list[list[Page]]:
     return [pages[i:i + size] for i in range(0, len(pages), size)]
 
 
-def _read_state(out: Path, code: str | None) -> dict | None:
-    """The state of a built site; with `code`, only if that same code built it."""
-    try:
-        state = json.loads((out / STATE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return state if code is None or state.get("code") == code else None
+@dataclass
+class State:
+    """What a built site is made of (`_admin/state.json`, swapped in with the pages it describes):
+    the next build compares with it to write only what changed."""
+    code: str = ""                                         # code_version of the code that built it
+    built: str | None = None                               # when
+    published: str | None = None                           # when the last publication (not preview) was
+    digests: dict[str, str] = field(default_factory=dict)  # station and guide pages: their inputs
+    district: dict[str, str] = field(default_factory=dict)  # district pages: their inputs
+    indexes: dict[str, str] = field(default_factory=dict)  # search indexes: their items
+    side: dict[str, str] = field(default_factory=dict)     # side products: their inputs
+    stamps: dict[str, str] = field(default_factory=dict)   # version stamps printed on the sheets
+    snapshot: dict | None = None                           # the catalogue the change report compares with
+    kept: list[str] = field(default_factory=list)          # tombstones and redirects of retired URLs
+
+    @classmethod
+    def read(cls, out: Path, code: str | None = None) -> "State | None":
+        """The state of a built site; with `code`, only if that same code built it."""
+        try:
+            raw = json.loads((Path(out) / STATE).read_text(encoding="utf-8"))
+            state = cls(**{f.name: raw[f.name] for f in fields(cls) if f.name in raw})
+        except (OSError, ValueError, TypeError):
+            return None
+        return state if code is None or state.code == code else None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def dumps(self) -> str:
+        return json.dumps(self.as_dict(), ensure_ascii=False, sort_keys=True)
 
 
 @contextlib.contextmanager
@@ -199,140 +214,264 @@ def _exclusive(out: Path):
         os.close(fd)  # releases the lock
 
 
+@dataclass(frozen=True)
+class Request:
+    """What `guides build` was asked for. `stations`: a partial build of these only; `record`: a
+    publication (its changes go to the reprint queue and the history), not a preview."""
+    content: Path
+    out: Path
+    config_file: Path
+    stations: list[str] | None
+    jobs: int | None
+    quiet: bool
+    clean: bool
+    record: bool
+
+    @property
+    def whole(self) -> bool:
+        return not self.stations
+
+
 def build(content: Path, out: Path, *, config_file: Path = Path("mkdocs.yml"),
           stations: list[str] | None = None, jobs: int | None = None, quiet: bool = False,
           clean: bool = False, record: bool = True) -> Result:
     """`record`: this build is a publication, its changes go to the reprint queue and the history
     (content/); a preview (`guides serve`/`edit`, record=False) reports what changed since the last
     publication and leaves that report for the next one."""
-    with _exclusive(Path(out).absolute()):
-        return _build(content, out, config_file=config_file, stations=stations, jobs=jobs, quiet=quiet,
-                      clean=clean, record=record)
+    request = Request(Path(content), Path(out), Path(config_file), stations or None, jobs, quiet, clean, record)
+    with _exclusive(request.out.absolute()):
+        return _build(request)
 
 
-def _build(content: Path, out: Path, *, config_file: Path, stations: list[str] | None, jobs: int | None,
-           quiet: bool, clean: bool, record: bool) -> Result:
+def _build(req: Request) -> Result:
+    """The pipeline, top-down: load and check, plan, render into a staging directory, swap it in,
+    record the publication. Each stage is a function below, in this order."""
     started = time.monotonic()
-    content, out = Path(content), Path(out)
-    catalogue, problems = read_catalogue(content)
-    if catalogue is None:
-        return Result(False, problems)
-    catalogue = dates.effective(catalogue, content)  # each guide's date follows its content
-    if stations:
-        unknown = [s for s in stations if s not in catalogue.stations]
-        if unknown:
-            problems.error(str(content), 1, "--station", f"没有这些服务站：{'、'.join(unknown)}")
-            return Result(False, problems)
-    # the reprint queue (content/reprint.yaml): a broken one stops the build before anything changes
-    published = _read_state(out, None)  # what the public sees now, whichever code built it
-    queue = reprint.open_for_build(content, published, out / "_admin/report.json", catalogue.offers, problems)
-    if queue is None:
-        return Result(False, problems)
-
-    # the URL ledger: no published URL may silently disappear (a partial build may remove none)
-    pages = plan(catalogue, stations) + elsewhere.pages(catalogue)  # /elsewhere/: from the catalogue, every build
-    gone = (ledger.check_partial(content, catalogue, published, problems) if stations else
-            ledger.check(content, catalogue, pages, problems, published))
-    if problems.errors:
-        return Result(False, problems)
-    pages += gone
-
-    engine = Engine(config_file, catalogue.district.site_url)
-    code = code_version(engine)
-    previous_state = None if (clean or not out.exists()) else _read_state(out, code)
-    incremental = previous_state is not None or bool(stations and out.exists())
-    fingerprints = Fingerprints(catalogue)
-    page_stamps = stamps(catalogue, pages, fingerprints)
-    digests = {p.path: hashlib.sha256((code + fingerprints.inputs(p)).encode()).hexdigest()[:16]
-               for p in pages if p.kind in ("guide", "station")}
-    old_digests = (previous_state or {}).get("digests", {})
-
-    renderer = Renderer(catalogue, engine, page_stamps)
-    for kind in {renderer.shell_for(p)[0] for p in pages} | {"admin"}:
-        engine.shell(kind)  # render the theme once per kind, before forking
-
-    staging = publish.staging_dir(out)
-    spare = publish.spare_dir(out)
-    for stale in out.parent.glob(f"{spare.name}-*"):
-        shutil.rmtree(stale, ignore_errors=True)  # a spare being made when a build was killed
-    from_spare = False
+    publish.sweep(req.out)  # leftovers of a killed build
+    before_read = unchanged.content_digest(req.content, recorded=False)  # before: an edit meanwhile is never lost
+    loaded = _check(req)
+    if loaded.catalogue is None or loaded.problems.errors:
+        return Result(False, loaded.problems, catalogue=loaded.catalogue)
+    if (skipped := _skip_if_unchanged(req, loaded, before_read, started)) is not None:
+        return skipped
+    _plan(req, loaded)
+    if loaded.queue is None or loaded.problems.errors:
+        return Result(False, loaded.problems, catalogue=loaded.catalogue)
+    work = _prepare(req, loaded)
+    into = _stage(req, work)
     try:
-        # `base`: the state of what the staging directory already holds
-        base = None
-        if incremental:
-            base = publish.take_spare(spare, staging, out, code, previous_state)
-            from_spare = base is not None
-            if not from_spare:  # no spare, or not the same as the published site: copy the published site
-                publish.link_tree(out, staging, skip=("_admin",))  # (its three files are always rewritten)
-                base = previous_state
-        into = Staging(staging, fresh=not incremental)
-        if not base:
-            _copy_assets(engine, into)
-        if not cms.bundle_files():
-            problems.warning("node_modules/decap-cms", 1, "/admin/", cms.MISSING)
-        indexes, index_digests = _plan_search(catalogue, pages, into, fingerprints, code,
-                                              base if not stations else None)
-
-        base_digests = (base or {}).get("digests", {})
-        guides = [p for p in pages if p.kind in ("guide", "station")]
-        stale = [p for p in guides if base_digests.get(p.path) != digests[p.path]]
-        district = [p for p in pages if p.kind not in ("guide", "station")]
-        written = [p.path for p in guides if old_digests.get(p.path) != digests[p.path]]
-        _render_all(renderer, stale, staging, jobs, quiet, fresh=not incremental, indexes=indexes)
-        into.journal.written += [p.path + "index.html" for p in stale] + [name for name, _ in indexes]
-        district_digests = _district_digests(catalogue, district, fingerprints, code)
-        written += _write_if_changed(renderer, district, into, published=out if from_spare else None,
-                                     digests=district_digests, base=(base or {}).get("district", {}))
-        into.write_if_changed("404.html", renderer.render_notfound().encode("utf-8"))  # Netlify's and serve's 404
-        _write_root_files(into, pwa.files(renderer))  # manifest, service worker, offline page
-        _write_root_files(into, sitemap.files(catalogue), owns=sitemap.OWNS)  # sitemap.xml (an index when large), robots.txt
-        _write_root_files(into, attachments.site_files(catalogue.root, catalogue.items), owns=attachments.OWNS)  # files/
-        _write_root_files(into, {search.PINYIN: search.pinyin_script(catalogue.items, catalogue.district.elsewhere)
-                                    .encode("utf-8")})  # typo search by sound
-        if base and not stations:
-            _remove_unplanned(into, base, pages)
-        side = _side_products(catalogue, fingerprints, code, into, renderer, content, (base or {}).get("side", {}))
-
-        if previous_state is None and out.exists():
-            # built by other code (or --clean): still what the public saw, so the report compares to it
-            previous_state = _read_state(out, None)
-        all_digests = {**old_digests, **digests} if stations else digests
-        snapshot = report.snapshot(catalogue, page_stamps if not stations else
-                                   {**(previous_state or {}).get("stamps", {}), **page_stamps})
-        # the report compares with the last publication: previews carry its snapshot forward unchanged
-        baseline = (previous_state or {}).get("snapshot")
-        change = report.compare(baseline, snapshot, catalogue)
-        change["pages_written"] = len(written)
-        change["preview"] = not record  # the report page says the changes are still to be published
-        built = reprint.now()
-        queue.add(change, built, catalogue.offers)  # the report page shows the queue as it will be
-        change["queue"] = reprint.view(queue, catalogue)
-        _write_admin(into, renderer, change, {"code": code, "digests": all_digests, "built": built,
-                                                 "stamps": snapshot["stamps"],
-                                                 "snapshot": snapshot if record else baseline,
-                                                 "published": built if record else
-                                                 (previous_state or {}).get("published"),
-                                                 "district": district_digests if not stations else
-                                                 (previous_state or {}).get("district", {}),
-                                                 # tombstones and redirects: removed once the ledger drops them
-                                                 "kept": [p.path for p in pages if p.kind in ("tombstone", "redirect")]
-                                                 if not stations else (previous_state or {}).get("kept", []),
-                                                 "side": side},
-                     {**((previous_state or {}).get("indexes", {}) if stations else {}), **index_digests})
-        if not stations:
-            ledger.record(content, catalogue, pages, engine, staging)
+        made = _write_pages(req, loaded, work, into)
+        made.side = _write_site_files(req, loaded, work, into)
+        change, state = _report(req, loaded, work, made)
+        _write_admin(into, work.renderer, change, state)
+        if req.whole:
+            ledger.record(req.content, loaded.catalogue, loaded.pages, work.engine, into.root)
             into.journal.written.append("_redirects")
     except BaseException:
-        publish.discard(staging)  # the published site stays as it was
+        publish.discard(into.root)  # the published site stays as it was
         raise
-    publish.swap_in_with_spare(staging, out, spare, keep_old=incremental, make_spare=not incremental,
-                               journal=into.journal)
-    if record:
-        reprint.record_published(content, change, built, catalogue.offers, problems)  # only once published
-        if not stations:
-            dates.record(content, catalogue)
-    return Result(True, problems, len(written), len(pages), time.monotonic() - started, out, catalogue,
-                  written, not incremental, change)
+    publish.swap_in_with_spare(into.root, req.out, publish.spare_dir(req.out), keep_old=work.incremental,
+                               make_spare=not work.incremental, journal=into.journal)
+    _record(req, loaded, work, change, state, before_read)
+    return Result(True, loaded.problems, len(made.pages), len(loaded.pages), time.monotonic() - started, req.out,
+                  loaded.catalogue, made.pages, not work.incremental, change)
+
+
+@dataclass
+class Loaded:
+    """Checked and planned: the catalogue, what the public sees now and the pages to make."""
+    catalogue: Catalogue | None
+    problems: Problems
+    published: State | None = None        # the published site's state, whichever code built it
+    queue: reprint.Queue | None = None    # the reprint queue the build starts from
+    pages: list[Page] = field(default_factory=list)
+    checked: int = 0                      # problems found by the check; the build's own follow
+
+
+def _check(req: Request) -> Loaded:
+    """Load and check the content, as `guides check` does."""
+    catalogue, problems = read_catalogue(req.content)
+    if catalogue is None:
+        return Loaded(None, problems)
+    unknown = [s for s in req.stations or [] if s not in catalogue.stations]
+    if unknown:
+        problems.error(str(req.content), 1, "--station", f"没有这些服务站：{'、'.join(unknown)}")
+    return Loaded(catalogue, problems, checked=len(problems))
+
+
+def _plan(req: Request, loaded: Loaded) -> None:
+    """What the public sees now, the reprint queue and the pages to make (the URL ledger's included)."""
+    loaded.catalogue = cat = dates.effective(loaded.catalogue, req.content)  # each guide's date follows its content
+    problems = loaded.problems
+    # the reprint queue (content/reprint.yaml): a broken one stops the build before anything changes
+    loaded.published = State.read(req.out)
+    published = loaded.published.as_dict() if loaded.published else None
+    loaded.queue = reprint.open_for_build(req.content, published, req.out / "_admin/report.json", cat.offers, problems)
+    if loaded.queue is None:
+        return
+    # the URL ledger: no published URL may silently disappear (a partial build may remove none)
+    pages = plan(cat, req.stations) + elsewhere.pages(cat)  # /elsewhere/: from the catalogue, every build
+    gone = (ledger.check(req.content, cat, pages, problems, published) if req.whole else
+            ledger.check_partial(req.content, cat, published, problems))
+    loaded.pages = pages + gone
+
+
+def _skip_if_unchanged(req: Request, loaded: Loaded, before_read: str, started: float) -> Result | None:
+    """A whole build whose inputs are those of the site it would replace (generator/unchanged.py)
+    is done: the site, queue and history stay as they are; the build's warnings are said again."""
+    if not req.whole or req.clean:
+        return None
+    last = unchanged.same_as_last(req.out, req.content, req.config_file, req.record, before_read)
+    if last is None:
+        return None
+    loaded.problems.extend(Problem(*w) for w in last.warnings)
+    try:
+        change = json.loads((req.out / "_admin/report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if req.record:  # the last build was this publication: nothing changed since
+        change = {**report.unchanged(), "queue": change.get("queue", []), "preview": False}
+    change["pages_written"] = 0
+    return Result(True, loaded.problems, 0, last.pages, time.monotonic() - started, req.out,
+                  loaded.catalogue, [], False, change, skipped=True)
+
+
+@dataclass
+class Work:
+    """What this build renders with and compares against."""
+    engine: Engine
+    code: str                       # code_version: part of every digest
+    previous: State | None          # the published site's state if this code built it (else a full build)
+    incremental: bool
+    fingerprints: Fingerprints
+    stamps: dict[str, str]          # every page's version stamp
+    digests: dict[str, str]         # station and guide pages: digest of their inputs
+    renderer: Renderer
+    inputs: unchanged.Inputs | None = None
+
+
+def _prepare(req: Request, loaded: Loaded) -> Work:
+    cat, pages = loaded.catalogue, loaded.pages
+    engine = Engine(req.config_file, cat.district.site_url)
+    code = unchanged.code_version(engine.config_file, engine.theme_dirs[0])
+    previous = None if (req.clean or not req.out.exists()) else State.read(req.out, code)
+    fingerprints = Fingerprints(cat)
+    page_stamps = stamps(cat, pages, fingerprints)
+    digests = {p.path: hashlib.sha256((code + fingerprints.inputs(p)).encode()).hexdigest()[:16]
+               for p in pages if p.kind in GUIDE_KINDS}
+    renderer = Renderer(cat, engine, page_stamps)
+    for kind in {renderer.shell_for(p)[0] for p in pages} | {"admin"}:
+        engine.shell(kind)  # render the theme once per kind, before forking
+    return Work(engine, code, previous, previous is not None or bool(req.stations and req.out.exists()),
+                fingerprints, page_stamps, digests, renderer)
+
+
+def _stage(req: Request, work: Work) -> Staging:
+    """The staging directory, holding the spare copy of the site when there is one (A/B), a hard-link
+    copy of the published site otherwise, or nothing (a full build)."""
+    staging, spare = publish.staging_dir(req.out), publish.spare_dir(req.out)
+    if not work.incremental:
+        into = Staging(staging, fresh=True)
+        _copy_assets(work.engine, into)
+        return into
+    base = publish.take_spare(spare, staging, req.out, work.code, work.previous)
+    if base is not None:
+        return Staging(staging, base=base, from_spare=True)
+    try:  # no spare, or not the same as the published site: copy the published site
+        publish.link_tree(req.out, staging, skip=("_admin",))  # (its three files are always rewritten)
+    except BaseException:
+        publish.discard(staging)
+        raise
+    into = Staging(staging, base=work.previous)
+    if not into.base:
+        _copy_assets(work.engine, into)
+    return into
+
+
+@dataclass
+class Made:
+    """What the render stages made: the pages that differ from the published site, and the
+    digests of inputs the new state records."""
+    pages: list[str]
+    indexes: dict[str, str]
+    district: dict[str, str]
+    side: dict[str, str] = field(default_factory=dict)
+
+
+def _write_pages(req: Request, loaded: Loaded, work: Work, into: Staging) -> Made:
+    """Station homes and guides whose digest differs from the staging copy's, with the search
+    indexes, in parallel; then the district pages whose bytes changed."""
+    cat, pages, base = loaded.catalogue, loaded.pages, into.base or State()
+    if not cms.bundle_files():
+        loaded.problems.warning("node_modules/decap-cms", 1, "/admin/", cms.MISSING)
+    todo, index_digests = _plan_search(cat, pages, into, work.fingerprints, work.code,
+                                       into.base if req.whole else None)
+    guides = [p for p in pages if p.kind in GUIDE_KINDS]
+    stale = [p for p in guides if base.digests.get(p.path) != work.digests[p.path]]
+    old = work.previous.digests if work.previous else {}
+    written = [p.path for p in guides if old.get(p.path) != work.digests[p.path]]
+    _render_all(work.renderer, stale, into.root, req.jobs, req.quiet, fresh=into.fresh, indexes=todo)
+    into.journal.written += [p.path + "index.html" for p in stale] + [name for name, _ in todo]
+    district = [p for p in pages if p.kind not in GUIDE_KINDS]
+    district_digests = _district_digests(cat, district, work.fingerprints, work.code)
+    written += _write_if_changed(work.renderer, district, into, published=req.out if into.from_spare else None,
+                                 digests=district_digests, base=base.district)
+    return Made(written, index_digests, district_digests)
+
+
+def _write_site_files(req: Request, loaded: Loaded, work: Work, into: Staging) -> dict[str, str]:
+    """Files beside the pages: 404, offline (PWA), sitemap, attachments, typo search; pages no
+    longer planned removed; the side products whose inputs changed (returns their digests)."""
+    cat, renderer = loaded.catalogue, work.renderer
+    into.write_if_changed("404.html", renderer.render_notfound().encode("utf-8"))  # Netlify's and serve's 404
+    _write_root_files(into, pwa.files(renderer))  # manifest, service worker, offline page
+    _write_root_files(into, sitemap.files(cat), owns=sitemap.OWNS)  # sitemap.xml (an index when large), robots.txt
+    _write_root_files(into, attachments.site_files(cat.root, cat.items), owns=attachments.OWNS)  # files/
+    _write_root_files(into, {search.PINYIN: search.pinyin_script(cat.items, cat.district.elsewhere)
+                             .encode("utf-8")})  # typo search by sound
+    if into.base and req.whole:
+        _remove_unplanned(into, into.base, loaded.pages)
+    return _side_products(cat, work.fingerprints, work.code, into, renderer, req.content, (into.base or State()).side)
+
+
+def _report(req: Request, loaded: Loaded, work: Work, made: Made) -> tuple[dict, State]:
+    """The change report since the last publication, and the new site's state."""
+    cat, last = loaded.catalogue, loaded.published or State()
+    snapshot = report.snapshot(cat, work.stamps if req.whole else {**last.stamps, **work.stamps})
+    # the report compares with the last publication: previews carry its snapshot forward unchanged
+    baseline = loaded.published.snapshot if loaded.published else None
+    change = report.compare(baseline, snapshot, cat)
+    change["pages_written"] = len(made.pages)
+    change["preview"] = not req.record  # the report page says the changes are still to be published
+    built = reprint.now()
+    loaded.queue.add(change, built, cat.offers)  # the report page shows the queue as it will be
+    change["queue"] = reprint.view(loaded.queue, cat)
+    old = work.previous.digests if work.previous else {}
+    state = State(
+        code=work.code, built=built, stamps=snapshot["stamps"],
+        digests=work.digests if req.whole else {**old, **work.digests},
+        snapshot=snapshot if req.record else baseline,
+        published=built if req.record else last.published,
+        district=made.district if req.whole else last.district,
+        # tombstones and redirects: removed once the ledger drops them
+        kept=[p.path for p in loaded.pages if p.kind in ("tombstone", "redirect")] if req.whole else last.kept,
+        side=made.side,
+        indexes={**(last.indexes if not req.whole else {}), **made.indexes})
+    return change, state
+
+
+def _record(req: Request, loaded: Loaded, work: Work, change: dict, state: State, before_read: str) -> None:
+    """Once the site is out: a publication goes to the reprint queue, the history and the dates;
+    a whole build leaves its receipt (what it read), so that the same build again is skipped."""
+    cat, problems = loaded.catalogue, loaded.problems
+    if req.record:
+        reprint.record_published(req.content, change, state.built, cat.offers, problems)  # only once published
+        if req.whole:
+            dates.record(req.content, cat)
+    if req.whole:
+        inputs = unchanged.Inputs.of(before_read, req.config_file, work.engine.theme_dirs[0], req.record, req.content)
+        unchanged.record(req.out, inputs, req.content, len(loaded.pages),
+                         [astuple(p) for p in problems[loaded.checked:] if p.level == "warning"])
 
 
 def _render_all(renderer: Renderer, pages: list[Page], root: Path, jobs: int | None, quiet: bool,
@@ -417,9 +556,9 @@ def _write_root_files(into: Staging, files: dict[str, bytes], owns: tuple[str, .
                 publish.remove_page(into.root, rel)
 
 
-def _remove_unplanned(into: Staging, previous: dict, pages: list[Page]) -> None:
+def _remove_unplanned(into: Staging, previous: State, pages: list[Page]) -> None:
     planned = {p.path for p in pages}
-    for path in [*previous.get("digests", {}), *previous.get("district", {}), *previous.get("kept", [])]:
+    for path in [*previous.digests, *previous.district, *previous.kept]:
         if path not in planned:
             into.journal.removed.append(path + "index.html")
             publish.remove_page(into.root, path + "index.html")
@@ -476,7 +615,7 @@ def _side_products(cat: Catalogue, fp: Fingerprints, code: str, into: Staging, r
 
 
 def _plan_search(cat: Catalogue, pages: list[Page], into: Staging, fp: Fingerprints, code: str,
-                 previous: dict | None) -> tuple[list[tuple[str, list[str]]], dict[str, str]]:
+                 previous: State | None) -> tuple[list[tuple[str, list[str]]], dict[str, str]]:
     """One index per distinct item set, (re)made only when an item in it changed: the indexes to
     make, and every index's digest. An index also depends on every item's name and aliases
     (jieba learns them all)."""
@@ -484,7 +623,7 @@ def _plan_search(cat: Catalogue, pages: list[Page], into: Staging, fp: Fingerpri
     for page in pages:
         if page.kind == "station":
             wanted.setdefault(page.search_index, cat.offers[page.station])
-    old = (previous or {}).get("indexes", {})
+    old = previous.indexes if previous else {}
     words = hashlib.sha256(json.dumps([[[it.name, *it.aliases] for it in cat.items.values()],
                                        [e.model_dump() for e in cat.district.elsewhere]],
                                       ensure_ascii=False).encode()).hexdigest()
@@ -504,9 +643,8 @@ def _plan_search(cat: Catalogue, pages: list[Page], into: Staging, fp: Fingerpri
     return todo, new_digests
 
 
-def _write_admin(into: Staging, renderer: Renderer, change: dict, state: dict, indexes: dict) -> None:
-    state["indexes"] = indexes
-    for rel, data in ((STATE, json.dumps(state, ensure_ascii=False, sort_keys=True)),
+def _write_admin(into: Staging, renderer: Renderer, change: dict, state: State) -> None:
+    for rel, data in ((STATE, state.dumps()),
                       ("_admin/report.json", json.dumps(change, ensure_ascii=False, indent=1)),
                       ("_admin/index.html", renderer.render_admin(change))):
         write_file(into.root / rel, data.encode("utf-8"))

@@ -176,13 +176,19 @@ class Engine:
 
     def fingerprint_inputs(self) -> list[Path]:
         """Files whose change must rebuild every page: the config and the theme overrides."""
-        out = [self.config_file]
-        for d in self.theme_dirs[:1]:  # our custom_dir; the installed theme is pinned by version
-            out.extend(sorted(p for p in d.rglob("*") if p.is_file()))
-        return out
+        return fingerprint_inputs(self.config_file, self.theme_dirs[0])
 
     @staticmethod
     def versions() -> str:
         from importlib.metadata import version
 
-        return f"mkdocs {version('mkdocs')} · mkdocs-material {version('mkdocs-material')}"
+        return " · ".join(f"{p} {version(p)}" for p in PACKAGES)
+
+
+PACKAGES = ("mkdocs", "mkdocs-material")  # the engine's own; pinned, so a version names the theme's files
+
+
+def fingerprint_inputs(config_file: Path, custom_dir: Path) -> list[Path]:
+    """The config and our custom_dir's files (the installed theme is pinned by version): known
+    without loading mkdocs, so that a build with nothing to do never loads it."""
+    return [Path(config_file), *sorted(p for p in Path(custom_dir).rglob("*") if p.is_file())]

@@ -21,11 +21,17 @@ _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 
 
+def sweep(out: Path) -> None:
+    """Remove what a killed build left beside the site: its staging directory, a spare being made."""
+    out = Path(out)
+    for pattern in (f".{out.name}.staging-*", f"{spare_dir(out).name}-*"):
+        for stale in out.parent.glob(pattern):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
 def staging_dir(out: Path) -> Path:
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    for stale in out.parent.glob(f".{out.name}.staging-*"):
-        shutil.rmtree(stale, ignore_errors=True)  # left by a killed build
     staging = out.parent / f".{out.name}.staging-{os.getpid()}"
     staging.mkdir()
     return staging

@@ -96,6 +96,12 @@ def compare(old: dict | None, new: dict, cat: Catalogue) -> dict:
             "withdrawn": _withdrawn(old, new)}
 
 
+def unchanged() -> dict:
+    """The report of a build that found nothing to do (generator/unchanged.py)."""
+    nothing = {"added": [], "removed": [], "changed": []}
+    return {"first_publish": False, "items": dict(nothing), "stations": dict(nothing), "reprint": [], "withdrawn": []}
+
+
 def _withdrawn(old: dict, new: dict) -> list[dict]:
     """Guides a station no longer offers though both still exist: their sheets come off the board."""
     out = []

@@ -22,17 +22,37 @@ Besides the items, the index holds the district's needs handled elsewhere (distr
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
 
-import jieba
 from lunr.builder import Builder
-from pypinyin import Style, lazy_pinyin
 
 from .model import Elsewhere, Item
 
-jieba.setLogLevel(logging.WARNING)
+
+@functools.cache
+def _jieba():
+    """jieba and pypinyin (with their dictionaries, ~0.5 s to import) are loaded when text is
+    first cut or spelt: a build that finds nothing to do (generator/unchanged.py) never is."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
+
+
+def lazy_pinyin(*args, **kwargs) -> list[str]:
+    import pypinyin
+
+    return pypinyin.lazy_pinyin(*args, **kwargs)
+
+
+def _first_letter():
+    import pypinyin
+
+    return pypinyin.Style.FIRST_LETTER
+
 _WORD = re.compile(r"[\w\u4e00-\u9fff]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _STOP = frozenset("的 了 和 与 或 及 等 在 是 为 对 由 向 将 可 应 须 需 按 其 并 个 人 日 内".split())
@@ -48,10 +68,10 @@ def prepare(items: dict[str, Item], elsewhere: list[Elsewhere] = ()) -> None:
     """Teach jieba the catalogue's own words so that names, aliases and keywords stay whole."""
     for item in items.values():
         for word in [item.name, *item.aliases]:
-            jieba.add_word(word, freq=2000)
+            _jieba().add_word(word, freq=2000)
     for need in elsewhere:
         for word in need.keywords:
-            jieba.add_word(word, freq=2000)
+            _jieba().add_word(word, freq=2000)
 
 
 def tokens(text: str, *, fine: bool = True) -> list[str]:
@@ -59,7 +79,7 @@ def tokens(text: str, *, fine: bool = True) -> list[str]:
     居民身份证 → 居民, 身份, 身份证, 居民身份证), for names; the long body text is cut once
     (jieba's precise mode) and without bare numbers, to keep the index small for the phone."""
     out = []
-    for tok in (jieba.cut_for_search(text) if fine else jieba.cut(text)):
+    for tok in (_jieba().cut_for_search(text) if fine else _jieba().cut(text)):
         tok = tok.strip().lower()
         if len(tok) < 2 or tok in _STOP or not _WORD.search(tok) or (not fine and not _HAN.search(tok)):
             continue
@@ -73,7 +93,7 @@ def spelt(phrases: list[str]) -> list[str]:
     for phrase in phrases:
         han = "".join(_HAN.findall(phrase))
         if len(han) >= 2:
-            out += ["".join(lazy_pinyin(han)), "".join(lazy_pinyin(han, style=Style.FIRST_LETTER))]
+            out += ["".join(lazy_pinyin(han)), "".join(lazy_pinyin(han, style=_first_letter()))]
     return out
 
 

@@ -88,4 +88,4 @@ def test_leftovers_of_a_killed_build_are_removed(tmp_path, killed_in):
     shutil.copytree(out, leftover)
     assert build(content, out, quiet=True).ok
     assert not leftover.exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.spare", "content", "site"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.receipt.json", ".site.spare", "content", "site"]
