@@ -113,13 +113,13 @@ import inspect
 import types
 
 # Modules whose use means a browser or a child process (generator modules that spawn: printing drives
-# chromium through Playwright; record/office run git; publication runs git and deploys). deploy.py's ssh
+# chromium through Playwright; record/office run git; publication runs git and deploys; printfont asks
+# fc-match). serve.py's handler and edit.py's Editor serve from a thread of the test's own process. deploy.py's ssh
 # and netlify runs are reached only through publication or tests/webserver.py; its configuration and
 # directory target are in-process, and the guard below keeps that true.
 _BROWSER_MODULES = ("playwright", "generator.printing", "generator.print_browser")
 _SPAWN_MODULES = ("subprocess", "multiprocessing.popen", "tests.webserver", "webserver", "generator.record",
-                  "generator.publication", "generator.office", "generator.edit",
-                  "generator.serve", "generator.printfont") + _BROWSER_MODULES
+                  "generator.publication", "generator.office", "generator.printfont") + _BROWSER_MODULES
 # The whole pipeline (check, plan, render, write, swap; the side products; publication): a test that
 # builds a site is an integration test of every stage at once, about a second a build, and several builds
 # a test; the fast selection holds the per-stage unit tests.

@@ -68,6 +68,11 @@ def in_a_lambda():
     return lambda: guides("build")
 
 
+def serves_in_a_thread():
+    from generator.serve import Hooks, Reloader, _handler
+    return _handler, Hooks, Reloader
+
+
 def imports_editor_diff():
     from generator import editor_diff
     return editor_diff.rows_text
@@ -85,7 +90,8 @@ def imports_editor_diff():
     (uses_deploy_config, set()),
     (runs_netlify, {"slow"}),
     (in_a_lambda, {"slow"}),
-    (imports_editor_diff, set()),  # generator.editor_diff is not generator.edit
+    (imports_editor_diff, set()),
+    (serves_in_a_thread, set()),  # an HTTP server in a thread of this process
 ])
 def test_what_a_test_refers_to_decides_its_markers(sample, expected):
     assert marks(sample) == expected
