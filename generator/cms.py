@@ -23,7 +23,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel
 
-from . import model, schema
+from . import editor_media, model, schema
 
 ROOT = Path(__file__).resolve().parent.parent
 DIST = ROOT / "node_modules" / "decap-cms" / "dist"
@@ -156,6 +156,17 @@ def _list(f: _Shape) -> dict | None:
     return out | f.default([])
 
 
+def _attachment(f: _Shape) -> dict | None:
+    """A file under content/files/ (空表, 样表, 审批结果样本): chosen or uploaded with Decap's file widget;
+    the record keeps the bare file name (public_folder "") and the server checks the upload
+    (generator/editor_media.py); the size limit is said before uploading."""
+    if f.annotation is not str or getattr(_pattern(f.info), "pattern", None) != model.ATTACHMENT_PATTERN:
+        return None
+    return {"widget": "file", "choose_url": False,
+            "pattern": [model.ATTACHMENT_PATTERN, "文件名只能用汉字、字母、数字和（）()._-，如 低保申请书.pdf"],
+            "media_library": {"config": {"multiple": False, "max_file_size": editor_media.MAX_BYTES}}}
+
+
 def _string(f: _Shape) -> dict | None:
     if f.annotation is not str:
         return None
@@ -176,7 +187,8 @@ def _hidden(f: _Shape) -> dict:
 
 # The widget of a field: the first rule that takes it (order matters: a list of item codes is a
 # relation, not a list; a list of choices is a drop-down, not a list).
-_WIDGETS = (_choice, _item, _boolean, _number, _date, _record, _list_of_choices, _list, _string, _hidden)
+_WIDGETS = (_choice, _item, _boolean, _number, _date, _record, _list_of_choices, _list, _attachment, _string,
+            _hidden)
 
 
 def _pattern(info):
@@ -244,7 +256,8 @@ def config(district: model.District, *, prefix: str = "content", proxy: str | No
         "publish_mode": "editorial_workflow",
         "site_url": district.site_url,
         "display_url": district.site_url,
-        "media_folder": f"{prefix}/media",  # required by Decap; the forms have no upload fields
+        # attachments (申请表格, 审批结果样本): uploaded into content/files/, the record keeps the bare name
+        "media_folder": f"{prefix}/files", "public_folder": "",
         "logo_url": "logo.svg",  # the login page shows the district's editor, not Decap's brand
         "show_preview_links": False,
         "search": True,

@@ -15,6 +15,7 @@ from pathlib import Path
 from . import cms, model
 from .editor_guard import (Address, Sessions, Throttle, User, cookie_header, cross_site, json_request,
                            token_ok, wrong_host)
+from .editor_media import Media
 from .editor_store import Refused, Store, check_changes
 from .serve import Hooks, Request, Response
 from .urls import item_path, station_path
@@ -63,14 +64,16 @@ class Editor(Hooks):
     def __init__(self, content: Path, address: Address, district: model.District | None, office=None):
         self.content, self.address, self.district = Path(content), address, district
         self.store = Store(self.content)
+        self.media = Media(self.store)  # attachments uploaded from the forms (generator/editor_media.py)
         self.sessions, self.throttle = Sessions(), Throttle()
         self.office = office  # generator/office.py's Office, or None: single-user mode
         self.status = {"version": 0, "ok": None, "problems": [], "summary": "正在生成……"}
         self.actions = {
             "info": self.info, "entriesByFolder": self.entries_by_folder, "entriesByFiles": self.entries_by_files,
             "getEntry": self.get_entry, "persistEntry": self.persist_entry, "deleteFile": self.delete_files,
-            "deleteFiles": self.delete_files, "getMedia": lambda s, p: [], "getMediaFile": self.no_media,
-            "persistMedia": self.no_media, "getDeployPreview": lambda s, p: None,
+            "deleteFiles": self.delete_files, "getMedia": lambda s, p: self.media.listing(),
+            "getMediaFile": lambda s, p: self.media.file(self.media.rel(p.get("path"))),
+            "persistMedia": self.persist_media, "getDeployPreview": lambda s, p: None,
         }
         if office is not None:
             self.actions.update(office.actions(self))
@@ -178,13 +181,17 @@ class Editor(Hooks):
     def get_entry(self, session, params):
         return self.store.entry(self.store.record(params.get("path")), session.id)
 
-    def no_media(self, session, params):
-        raise Refused(403, "编辑器不接收上传的文件（图片、附件）")
+    def persist_media(self, session, params):
+        """An upload from the media library outside a form (single-user mode): checked like a form's."""
+        (rel, data), = self.media.assets({"assets": [params.get("asset")]}, session.user).items()
+        with self.store.lock:
+            self.media.clash(rel, data)
+            self.media.write({rel: data})
+        print(f"已上传（{session.user.name}）：{self.store.name(rel)}", flush=True)
+        return self.media.file(rel)
 
     def changes(self, session, params) -> dict[str, bytes | None]:
         """What a persistEntry asks to write: record path → bytes (None: removed by a rename)."""
-        if params.get("assets"):
-            self.no_media(session, params)
         files = params.get("dataFiles") or [params.get("entry")]
         if not isinstance(files, list) or not files or not all(isinstance(f, dict) for f in files):
             raise Refused(400, "请求中没有要保存的记录")
@@ -213,11 +220,19 @@ class Editor(Hooks):
 
     def persist_entry(self, session, params):
         changes = self.changes(session, params)
+        assets = self.media.assets(params, session.user)  # files uploaded in the form, saved with it
         with self.store.lock:
             for rel, data in changes.items():
                 if data is not None:
                     self.store.conflict(rel, session.id, data)
-            self.checked(changes)
+            for rel, data in assets.items():
+                self.media.clash(rel, data)
+            written = self.media.write(assets)  # the check looks for the files the record names
+            try:
+                self.checked(changes)
+            except Refused:
+                self.media.undo(written)
+                raise
             for rel, data in changes.items():
                 if data is None:
                     self.store.delete(rel)
@@ -231,6 +246,8 @@ class Editor(Hooks):
         paths = params.get("paths") if "paths" in params else [params.get("path")]
         if not isinstance(paths, list) or not paths:
             raise Refused(400, "请求中没有要删除的文件")
+        if all(isinstance(p, str) and p.startswith(f"{self.store.prefix}/files/") for p in paths):
+            return self.delete_media(session, paths)
         rels = [self.store.record(p) for p in paths]
         for rel in rels:
             if not session.user.may_change(rel):
@@ -240,6 +257,26 @@ class Editor(Hooks):
             self.checked({rel: None for rel in rels})
             for rel in rels:
                 self.store.delete(rel)
+        return {"message": "deleted"}
+
+    def delete_media(self, session, paths: list[str]):
+        """An attachment no item names may be deleted from the media library (district accounts)."""
+        from .validate import read_catalogue
+
+        rels = [self.media.rel(p) for p in paths]
+        if not session.user.district:
+            raise Refused(403, "只有区里的账号可以删除附件")
+        with self.store.lock:
+            cat, _ = read_catalogue(self.content)
+            if cat is None:
+                raise Refused(422, "内容检查不通过，暂时不能删除附件：先改正内容中的错误")
+            for rel in rels:
+                users = self.media.used_by(cat.items, rel)
+                if users:
+                    raise Refused(422, f"不能删除 {self.store.name(rel)}：事项 {'、'.join(users)} 正在使用它。"
+                                       "先在这些事项里去掉或换掉这个附件")
+            for rel in rels:
+                self.store.path(rel).unlink(missing_ok=True)
         return {"message": "deleted"}
 
     # -------------------------------------------------------------- after each rebuild

@@ -159,10 +159,13 @@ def _shown(raw) -> str:
     return text if len(text) <= 80 else text[:77] + "…"
 
 
-def with_changes(content: Path, changes: dict[str, bytes | None]):
+def with_changes(content: Path, changes: dict[str, bytes | None], files: dict[str, bytes] | None = None):
     """The catalogue as it would be with `changes` (record path → new bytes, or None for a
     deletion) applied, and its problems: (Catalogue or None, Problems). Read from a copy of the
-    changed files only; nothing under content/ is touched."""
+    changed files only; nothing under content/ is touched. `files`: attachments a draft carries
+    ('files/<name>' → bytes), seen beside content/files/ (links in a temporary folder)."""
+    import dataclasses
+
     from .load import display, load
     from .problems import Problems
     from .validate import validate
@@ -186,15 +189,42 @@ def with_changes(content: Path, changes: dict[str, bytes | None]):
                 raw.items.append(src)
             else:
                 raw.stations.append(src)
-    return validate(raw, after), after
+        if not files:
+            return validate(raw, after), after
+        raw.root = _overlay(Path(content), files, Path(tmp) / "root")
+        cat = validate(raw, after)
+    return (dataclasses.replace(cat, root=Path(content)) if cat is not None else None), after
 
 
-def check_changes(content: Path, changes: dict[str, bytes | None]):
+def _overlay(content: Path, files: dict[str, bytes], root: Path) -> Path:
+    """A folder whose files/ holds content/files/ (hard links, or copies across file systems) and
+    `files` over them: what attachments.problem() sees when a draft's uploads are published."""
+    import os
+    import shutil
+
+    folder = root / "files"
+    folder.mkdir(parents=True)
+    src = content / "files"
+    if src.is_dir() and not src.is_symlink():
+        for p in src.iterdir():
+            if p.is_file() and not p.is_symlink():
+                try:
+                    os.link(p, folder / p.name)
+                except OSError:
+                    shutil.copyfile(p, folder / p.name)
+    for rel, data in files.items():
+        target = root / rel
+        target.unlink(missing_ok=True)
+        target.write_bytes(data)
+    return root
+
+
+def check_changes(content: Path, changes: dict[str, bytes | None], files: dict[str, bytes] | None = None):
     """The problems `changes` would add to `guides check`, and all problems after: (new errors, all)."""
     from .validate import read_catalogue
 
     _, before = read_catalogue(content)
-    _, after = with_changes(content, changes)
+    _, after = with_changes(content, changes, files)
     old = {(p.path, p.field, p.message) for p in before.errors}
     return [p for p in after.errors if (p.path, p.field, p.message) not in old], after
 

@@ -180,15 +180,15 @@ class Outcome(Record):
     """审批结果: what the resident receives at the end (a certificate, a written decision, a payment)."""
 
     name: Name = Field(title="审批结果名称", description="群众最后拿到的东西，如 残疾人证、审核确认结果通知、待遇按月发放")
-    sample: Attachment | None = Field(None, title="审批结果样本", description="样本图片或 PDF，放在 content/files/ 下")
+    sample: Attachment | None = Field(None, title="审批结果样本", description="样本图片或 PDF：在编辑器里上传（PDF、PNG、JPG），或放在 content/files/ 下")
 
 
 class Form(Record):
     """申请表格: a form to fill in, blank (空表) and filled in as an example (样表)."""
 
     name: Name = Field(title="表格名称", description="如 最低生活保障申请书")
-    blank: Attachment | None = Field(None, title="空表", description="未填写的表格文件，放在 content/files/ 下，如 低保申请书.pdf")
-    sample: Attachment | None = Field(None, title="样表（填写示例）", description="填好的示例，放在 content/files/ 下")
+    blank: Attachment | None = Field(None, title="空表", description="未填写的表格文件：在编辑器里上传（PDF、PNG、JPG），或放在 content/files/ 下，如 低保申请书.pdf")
+    sample: Attachment | None = Field(None, title="样表（填写示例）", description="填好的示例：在编辑器里上传（PDF、PNG、JPG），或放在 content/files/ 下")
 
     @model_validator(mode="after")
     def _some_file(self) -> Form:

@@ -21,7 +21,8 @@ import json
 import re
 import subprocess
 import urllib.parse
-from dataclasses import asdict, dataclass
+import shutil
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import jinja2
@@ -49,6 +50,7 @@ class Draft:
     base: str | None          # the published file's digest when the draft began (None: a new record)
     updated: str
     restored_from: str | None = None
+    assets: list[str] = field(default_factory=list)  # files uploaded with it ('files/<name>'), kept beside it
 
     @property
     def key(self) -> str:
@@ -80,11 +82,12 @@ class Git:
     def path(self, rel: str) -> str:
         return (self.content / rel).relative_to(self.root).as_posix()
 
-    def commit(self, rel: str, author: str, publisher: str, message: str) -> str:
-        path = self.path(rel)
-        self._run(["add", "--", path], cwd=self.root)
+    def commit(self, rel: str, author: str, publisher: str, message: str, also: tuple[str, ...] = ()) -> str:
+        """`also`: files published with the record (its uploaded attachments)."""
+        paths = [self.path(r) for r in (rel, *also)]
+        self._run(["add", "--", *paths], cwd=self.root)
         self._run(["-c", f"user.name={publisher}", "-c", "user.email=", "commit", "-q", "--no-verify",
-                   "--allow-empty-message", f"--author={author} <>", "-m", message, "--", path], cwd=self.root)
+                   "--allow-empty-message", f"--author={author} <>", "-m", message, "--", *paths], cwd=self.root)
         return self._run(["rev-parse", "HEAD"], cwd=self.root).stdout.strip()
 
     def log(self, rel: str) -> list[dict]:
@@ -159,6 +162,58 @@ class Office:
 
     def _drop(self, d: Draft) -> None:
         self._draft_file(d.collection, d.slug).unlink(missing_ok=True)
+        shutil.rmtree(self._assets_dir(d.collection, d.slug), ignore_errors=True)
+
+    # -------------------------------------------------------------- a draft's uploads: beside it, never in content/
+
+    def _assets_dir(self, collection: str, slug: str) -> Path:
+        return self.drafts_dir / "files" / f"{collection}__{slug}"
+
+    def draft_files(self, d: Draft) -> dict[str, bytes]:
+        """The draft's uploads that its record names ('files/<name>' → bytes): published with it."""
+        from .attachments import names
+        from .model import Item
+
+        named = set()
+        if d.rel.startswith("items/"):
+            try:
+                import yaml
+
+                named = {f"files/{n}" for _, n in names(Item.model_validate(yaml.safe_load(d.raw)))}
+            except Exception:  # a draft that is not a valid item yet: its check says why
+                named = {rel for rel in d.assets}
+        folder = self._assets_dir(d.collection, d.slug)
+        return {rel: (folder / rel.split("/", 1)[1]).read_bytes() for rel in d.assets
+                if rel in named and (folder / rel.split("/", 1)[1]).is_file()}
+
+    def _keep_assets(self, editor, d: Draft, assets: dict[str, bytes]) -> None:
+        """Keep a save's uploads with its draft; the same name with other bytes in another draft is a conflict."""
+        for other in self.drafts():
+            if other.key == d.key:
+                continue
+            for rel, data in assets.items():
+                theirs = self._assets_dir(other.collection, other.slug) / rel.split("/", 1)[1]
+                if rel in other.assets and theirs.is_file() and theirs.read_bytes() != data:
+                    raise Refused(409, f"“{'、'.join(other.authors)}”的草稿（{other.key}）已上传同名的附件 {rel}，内容不同："
+                                       "请把要上传的文件改个名字再上传")
+        folder = self._assets_dir(d.collection, d.slug)
+        for rel, data in assets.items():
+            folder.mkdir(parents=True, exist_ok=True)
+            atomic_write(folder / rel.split("/", 1)[1], data)
+            if rel not in d.assets:
+                d.assets.append(rel)
+
+    def media_file(self, editor, session, params):
+        """Decap reads a draft's uploads back (its form and preview show them)."""
+        collection, slug, rel = self._params(editor, params)
+        d = self.draft(collection, slug)
+        asset = editor.media.rel(params.get("path"))
+        path = self._assets_dir(collection, slug) / asset.split("/", 1)[1]
+        if d is None or asset not in d.assets or not path.is_file():
+            raise Refused(404, "这条草稿没有这个附件")
+        from .editor_media import answer
+
+        return answer(editor.store.name(asset), path.read_bytes())
 
     # -------------------------------------------------------------- names
 
@@ -195,7 +250,8 @@ class Office:
             "unpublishedEntries": lambda s, p: [d.key for d in self.drafts()],
             "unpublishedEntry": lambda s, p: self.unpublished_entry(editor, s, p),
             "unpublishedEntryDataFile": lambda s, p: self.data_file(editor, s, p),
-            "unpublishedEntryMediaFile": editor.no_media,
+            "unpublishedEntryMediaFile": lambda s, p: self.media_file(editor, s, p),
+            "persistMedia": lambda s, p: _refuse_upload(),
             "persistEntry": lambda s, p: self.save(editor, s, p),
             "updateUnpublishedEntryStatus": lambda s, p: self.set_status(editor, s, p),
             "publishUnpublishedEntry": lambda s, p: self.publish(editor, s, p),
@@ -210,8 +266,11 @@ class Office:
         if d is None:
             raise Refused(404, "没有这条草稿")
         path = editor.store.name(rel)
+        media = [{"id": editor.store.name(a), "path": editor.store.name(a), "newFile": True, "status": "added",
+                  "binary": True} for a in d.assets]
         return {"collection": collection, "slug": slug, "status": d.status, "updatedAt": d.updated,
-                "diffs": [{"id": path, "path": path, "newFile": d.base is None, "status": "modified", "binary": False}]}
+                "diffs": [{"id": path, "path": path, "newFile": d.base is None, "status": "modified", "binary": False},
+                          *media]}
 
     def data_file(self, editor, session, params):
         collection, slug, rel = self._params(editor, params)
@@ -224,6 +283,7 @@ class Office:
     def save(self, editor, session, params):
         options = params.get("options") or {}
         changes = editor.changes(session, params)
+        assets = editor.media.assets(params, session.user)  # uploads: part of the draft until it is published
         if len(changes) != 1 or None in changes.values():
             raise Refused(422, "办公模式下不能改记录的编码（文件名）：请新建记录，旧记录按管理员手册停用")
         (rel, data), = changes.items()
@@ -247,6 +307,7 @@ class Office:
                 base = digest(path.read_bytes()) if path.exists() else None
                 d = Draft(rel, collection, slug, "", "draft", [], base, "")
             d.raw = data.decode("utf-8")
+            self._keep_assets(editor, d, assets)
             if user.name not in d.authors:
                 d.authors.append(user.name)
             if d.status == "pending_publish":
@@ -279,7 +340,7 @@ class Office:
         path = editor.store.path(d.rel)
         published = path.read_bytes() if path.exists() else None
         raw = d.raw.encode("utf-8")
-        new, after = check_changes(self.content, {d.rel: raw})
+        new, after = check_changes(self.content, {d.rel: raw}, self.draft_files(d))
         return {"draft": d, "status": STATUS[d.status], "name": editor.store.name(d.rel),
                 "changes": field_changes(d.rel, published, raw),
                 "errors": [str(p) for p in after.errors], "new_errors": [str(p) for p in new],
@@ -295,7 +356,7 @@ class Office:
         from .plan import Fingerprints, plan, stamps
         from .render import Renderer
 
-        cat, _ = with_changes(self.content, {d.rel: d.raw.encode("utf-8")})
+        cat, _ = with_changes(self.content, {d.rel: d.raw.encode("utf-8")}, self.draft_files(d))
         if cat is None:
             return None
         if d.rel.startswith("stations/"):
@@ -334,14 +395,19 @@ class Office:
                                                      old_label="现在发布的版本", new_label="草稿"))
             if seen["errors"]:
                 raise Refused(422, "检查不通过，不能发布：\n" + "\n".join(seen["errors"][:20]), problems=seen["errors"])
+            files = self.draft_files(d)
+            for asset, data in files.items():  # never replaces another file of that name
+                editor.media.clash(asset, data)
+            editor.media.write(files)
             editor.store.write(rel, d.raw.encode("utf-8"), session.id)
             rows = seen["changes"]["rows"]
             lines = [f"{r['field']}：{r['old']} → {r['new']}" for r in rows[:50]]
             subject = f"{'新建' if d.base is None else '修改'}{_kind(rel)}：{_title(d.raw, slug)}"
             if d.restored_from:
                 subject += f"（恢复为 {d.restored_from[:10]} 的版本）"
+            lines += [f"附件：{a}" for a in files]
             message = "\n".join([subject, "", *lines, "", f"提交：{'、'.join(d.authors)}", f"审核发布：{user.name}"])
-            commit = self.git.commit(rel, d.authors[0], user.name, message)
+            commit = self.git.commit(rel, d.authors[0], user.name, message, tuple(files))
             self._drop(d)
         print(f"已发布（{user.name} 审核，{'、'.join(d.authors)} 提交）：{editor.store.name(rel)}", flush=True)
         return {"message": "已发布", "commit": commit}
@@ -513,3 +579,7 @@ def _title(raw: str, slug: str) -> str:
     match = re.search(r"^name:\s*(.+)$", raw, re.M)
     name = match.group(1).strip().strip("\"'") if match else ""
     return f"{name}（{slug}）" if name else slug
+
+
+def _refuse_upload():
+    raise Refused(403, "办公模式下请在事项表单里上传附件：附件随这条修改的草稿一起审核、发布")
