@@ -15,6 +15,7 @@ from pathlib import Path
 from . import cms, model
 from .editor_guard import (Address, Sessions, Throttle, User, cookie_header, cross_site, json_request,
                            token_ok, wrong_host)
+from . import editor_media
 from .editor_media import Media
 from .editor_store import Refused, Store, check_changes
 from .serve import Hooks, Request, Response
@@ -221,6 +222,8 @@ class Editor(Hooks):
     def persist_entry(self, session, params):
         changes = self.changes(session, params)
         assets = self.media.assets(params, session.user)  # files uploaded in the form, saved with it
+        assets = {r: d for rel, data in changes.items() if data is not None
+                  for r, d in editor_media.named(rel, data, assets).items()}
         with self.store.lock:
             for rel, data in changes.items():
                 if data is not None:

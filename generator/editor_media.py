@@ -143,6 +143,26 @@ class Media:
         return [code for code, item in cat_items.items() if any(n == name for _, n in names(item))]
 
 
+def named(rel: str, raw: bytes | str, uploads: dict[str, bytes]) -> dict[str, bytes]:
+    """The uploads the record names. Decap sends every file uploaded while the form was open, also
+    one chosen and then replaced: only those the saved record names are kept. A record that is not
+    a valid item keeps them all (its check refuses the save, and they go with it)."""
+    if not uploads or not rel.startswith("items/"):  # (only items name attachments)
+        return {}
+    import yaml
+    from pydantic import ValidationError
+
+    from .attachments import names
+    from .model import Item
+
+    try:
+        item = Item.model_validate(yaml.safe_load(raw))
+    except (yaml.YAMLError, ValidationError, TypeError, ValueError):
+        return uploads
+    wanted = {f"{FOLDER}/{n}" for _, n in names(item)}
+    return {r: data for r, data in uploads.items() if r in wanted}
+
+
 def answer(path: str, data: bytes) -> dict:
     """Decap's media file: id, name, path and the content in base64."""
     return {"id": digest(data), "name": path.rsplit("/", 1)[1], "path": path,

@@ -171,20 +171,12 @@ class Office:
 
     def draft_files(self, d: Draft) -> dict[str, bytes]:
         """The draft's uploads that its record names ('files/<name>' → bytes): published with it."""
-        from .attachments import names
-        from .model import Item
+        from .editor_media import named
 
-        named = set()
-        if d.rel.startswith("items/"):
-            try:
-                import yaml
-
-                named = {f"files/{n}" for _, n in names(Item.model_validate(yaml.safe_load(d.raw)))}
-            except Exception:  # a draft that is not a valid item yet: its check says why
-                named = {rel for rel in d.assets}
         folder = self._assets_dir(d.collection, d.slug)
-        return {rel: (folder / rel.split("/", 1)[1]).read_bytes() for rel in d.assets
-                if rel in named and (folder / rel.split("/", 1)[1]).is_file()}
+        kept = {rel: (folder / rel.split("/", 1)[1]).read_bytes() for rel in d.assets
+                if (folder / rel.split("/", 1)[1]).is_file()}
+        return named(d.rel, d.raw, kept)
 
     def _keep_assets(self, editor, d: Draft, assets: dict[str, bytes]) -> None:
         """Keep a save's uploads with its draft; the same name with other bytes in another draft is a conflict."""

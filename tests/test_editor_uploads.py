@@ -281,3 +281,62 @@ def test_in_the_office_an_upload_waits_in_its_draft_until_a_reviewer_publishes_i
     assert shown.startswith("赵丽|李明|") and "附件：files/低保申请书样表.pdf" in shown
     assert "content/files/低保申请书样表.pdf" in shown and "content/items/JZ-001.yaml" in shown
     assert not list((project / ".guides/drafts/files").rglob("*.pdf"))  # the draft's copy went with the draft
+
+
+# ------------------------------------------------------------------ in Chromium, through Decap's own widget
+
+
+def test_upload_a_sample_form_in_the_browser_and_a_disguised_script_is_refused(browser, tmp_path):
+    from test_cms import Edit, open_editor, save
+
+    content = tmp_path / "content"
+    shutil.copytree(MINI, content)
+    e = Edit(content, tmp_path / "site")
+    try:
+        context, page, outside, violations = open_editor(browser, e)
+        # Decap reads a chosen file back from its own blob: URL before sending it (the /admin/ CSP allows
+        # connect-src blob:); open_editor's guard refuses all but the editor's address, so let those through
+        context.route(lambda url: url.startswith("blob:" + e.url), lambda r: r.continue_())
+        try:
+            page.goto(e.url + "admin/#/collections/items/entries/JZ-001")
+            page.reload()  # Decap keeps the last entry's form on a bare hash change
+            choose = page.get_by_role("button", name="选择文件")  # the only empty file field: the form's 样表
+            choose.wait_for()
+            # first a script dressed as a PDF: the save is refused with the reason, nothing is written
+            choose.click()
+            page.locator("input[type=file]").set_input_files(
+                {"name": "假表格.pdf", "mimeType": "application/pdf", "buffer": b"<script>alert(1)</script>"})
+            page.get_by_text("假表格.pdf", exact=True).wait_for()
+            page.get_by_role("button", name="选用已选中项目").click()
+            page.get_by_role("button", name="移除文件").nth(2).wait_for()
+            save(page)
+            page.get_by_text("假表格.pdf 不是 PDF、PNG 或 JPEG 文件（按文件内容判断，不看文件名）").first.wait_for()
+            assert not (content / "files" / "假表格.pdf").exists()
+            assert "假表格" not in (content / "items" / "JZ-001.yaml").read_text(encoding="utf-8")
+            # Decap sends every file uploaded while the form is open: the person deletes the wrong one
+            # from the library (a draft file: nothing on the server), then chooses a real PDF
+            page.on("dialog", lambda d: d.accept())  # Decap's 你确定要删除此媒体项目吗？
+            page.get_by_role("button", name="移除文件").last.click()  # the form's 样表 (the last file field)
+            page.get_by_role("button", name="选择文件").click()
+            page.get_by_text("假表格.pdf", exact=True).click()
+            page.get_by_role("button", name="删除已选中项目").click()
+            page.get_by_text("假表格.pdf", exact=True).wait_for(state="detached")
+            page.locator("input[type=file]").set_input_files(
+                {"name": "低保申请书样表.pdf", "mimeType": "application/pdf", "buffer": PDF})
+            page.get_by_text("低保申请书样表.pdf", exact=True).wait_for()  # its card in the library
+            page.get_by_role("button", name="选用已选中项目").click()
+            page.get_by_role("button", name="移除文件").nth(2).wait_for()  # the form shows it: 3 files
+            save(page)
+            e.wait_for("已更新")
+        finally:
+            context.close()
+        assert (content / "files" / "低保申请书样表.pdf").read_bytes() == PDF
+        item = yaml.safe_load((content / "items" / "JZ-001.yaml").read_text(encoding="utf-8"))
+        assert item["forms"][0] == {"name": "最低生活保障申请书", "blank": "低保申请书（测试空表）.pdf",
+                                    "sample": "低保申请书样表.pdf"}
+        # the rebuilt preview site offers it for download
+        assert (tmp_path / "site" / "files" / "低保申请书样表.pdf").read_bytes() == PDF
+        assert "低保申请书样表.pdf" in (tmp_path / "site" / "items" / "JZ-001" / "index.html").read_text(encoding="utf-8")
+        assert outside == [] and violations == []
+    finally:
+        e.stop()
