@@ -297,6 +297,9 @@ def test_upload_a_sample_form_in_the_browser_and_a_disguised_script_is_refused(b
         # Decap reads a chosen file back from its own blob: URL before sending it (the /admin/ CSP allows
         # connect-src blob:); open_editor's guard refuses all but the editor's address, so let those through
         context.route(lambda url: url.startswith("blob:" + e.url), lambda r: r.continue_())
+        calls: list[str] = []
+        page.on("request", lambda r: calls.append(json.loads(r.post_data)["action"]) if r.url.endswith("/api/v1") else None)
+        page.on("requestfailed", lambda r: calls.append(f"failed {r.url[-7:]} {r.failure} {len(r.post_data or '')}"))
         try:
             page.goto(e.url + "admin/#/collections/items/entries/JZ-001")
             page.reload()  # Decap keeps the last entry's form on a bare hash change
@@ -327,7 +330,12 @@ def test_upload_a_sample_form_in_the_browser_and_a_disguised_script_is_refused(b
             page.get_by_role("button", name="选用已选中项目").click()
             page.get_by_role("button", name="移除文件").nth(2).wait_for()  # the form shows it: 3 files
             save(page)
-            e.wait_for("已更新")
+            saved = content / "files" / "低保申请书样表.pdf"
+            deadline = time.monotonic() + 180
+            while not saved.exists():  # (waiting in the page: the routes above answer only while it runs)
+                assert time.monotonic() < deadline, f"not saved: {calls}"
+                page.wait_for_timeout(300)
+            e.wait_for("已更新", timeout=300)
         finally:
             context.close()
         assert (content / "files" / "低保申请书样表.pdf").read_bytes() == PDF
@@ -340,3 +348,58 @@ def test_upload_a_sample_form_in_the_browser_and_a_disguised_script_is_refused(b
         assert outside == [] and violations == []
     finally:
         e.stop()
+
+
+def test_in_the_office_an_upload_in_the_browser_is_published_only_by_the_reviewer(office, browser):
+    project, url = office
+    files, drafts = project / "content" / "files", project / ".guides" / "drafts"
+
+    def login(name: str):
+        context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+        context.route(lambda u: u.startswith("blob:" + url), lambda r: r.continue_())
+        page = context.new_page()
+        page.goto(url + "/admin/")
+        page.wait_for_url("**/login**")
+        page.fill("#username", name)
+        page.fill("#password", PASSWORDS[name])
+        page.click("button[type=submit]")
+        page.get_by_role("button", name="登录").click()   # Decap's own entry button
+        page.get_by_text("服务站 · 城东街道").first.wait_for()
+        return context, page
+
+    zhao_ctx, zhao = login("赵丽")
+    try:
+        zhao.goto(url + "/admin/#/collections/items/entries/JZ-001")
+        zhao.reload()
+        zhao.get_by_role("button", name="选择文件").click()
+        zhao.locator("input[type=file]").set_input_files(
+            {"name": "低保申请书样表.pdf", "mimeType": "application/pdf", "buffer": PDF})
+        zhao.get_by_text("低保申请书样表.pdf", exact=True).wait_for()
+        zhao.get_by_role("button", name="选用已选中项目").click()
+        zhao.get_by_role("button", name="移除文件").nth(2).wait_for()
+        zhao.get_by_role("button", name="保存", exact=True).click()
+        deadline = time.monotonic() + 60
+        while not list(drafts.glob("files/*/*.pdf")):  # (waiting in the page: its routes answer only then)
+            assert time.monotonic() < deadline, "the draft kept no upload"
+            zhao.wait_for_timeout(300)
+        assert [p.read_bytes() for p in drafts.glob("files/*/*.pdf")] == [PDF]
+        assert not (files / "低保申请书样表.pdf").exists() and not (project / "site/files/低保申请书样表.pdf").exists()
+        # the author reopens the draft: Decap reads the upload back from the draft
+        zhao.reload()
+        zhao.get_by_text("低保申请书样表.pdf").first.wait_for()
+    finally:
+        zhao_ctx.close()
+    li_ctx, li = login("李明")
+    try:
+        li.goto(url + "/office/")
+        assert "低保申请书样表.pdf" in li.locator("tr", has_text="样表").first.inner_text()
+        li.get_by_role("button", name="发布", exact=True).click()
+        li.get_by_text("没有待处理的修改").wait_for(timeout=60000)
+    finally:
+        li_ctx.close()
+    assert (files / "低保申请书样表.pdf").read_bytes() == PDF
+    deadline = time.monotonic() + 120
+    while not (project / "site/files/低保申请书样表.pdf").exists():  # the preview site rebuilt with it
+        assert time.monotonic() < deadline, "the site never got the published file"
+        time.sleep(0.3)
+    assert not list(drafts.glob("files/*/*.pdf"))
