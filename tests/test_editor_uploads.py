@@ -297,6 +297,7 @@ def test_upload_a_sample_form_in_the_browser_and_a_disguised_script_is_refused(b
         # Decap reads a chosen file back from its own blob: URL before sending it (the /admin/ CSP allows
         # connect-src blob:); open_editor's guard refuses all but the editor's address, so let those through
         context.route(lambda url: url.startswith("blob:" + e.url), lambda r: r.continue_())
+        page.set_default_timeout(120_000)  # two shared cores: Decap's first render can be slow
         calls: list[str] = []
         page.on("request", lambda r: calls.append(json.loads(r.post_data)["action"]) if r.url.endswith("/api/v1") else None)
         page.on("requestfailed", lambda r: calls.append(f"failed {r.url[-7:]} {r.failure} {len(r.post_data or '')}"))
@@ -358,6 +359,7 @@ def test_in_the_office_an_upload_in_the_browser_is_published_only_by_the_reviewe
         context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
         context.route(lambda u: u.startswith("blob:" + url), lambda r: r.continue_())
         page = context.new_page()
+        page.set_default_timeout(120_000)  # two shared cores: Decap's first render can be slow
         page.goto(url + "/admin/")
         page.wait_for_url("**/login**")
         page.fill("#username", name)
