@@ -112,7 +112,9 @@ def test_this_sessions_items_carry_their_markers(request):
         if "browser" in item.fixturenames:
             assert {"browser", "slow"} <= names, item.nodeid
         if item.nodeid.startswith("tests/test_unit_"):
-            assert not names & {"browser", "slow"}, item.nodeid
+            assert not names & {"browser", "slow"}, (
+                f"{item.nodeid}: tests/test_unit_*.py hold the per-stage in-process unit tests (README, Testing); "
+                "a test needing a browser, a child process or the whole pipeline belongs in another file")
         if "browser" in names:
             assert "slow" in names, item.nodeid
 
