@@ -6,12 +6,20 @@ complete is it exchanged with the published directory (Linux renameat2 with
 RENAME_EXCHANGE: at every instant the output path holds either the old complete
 site or the new one). A build killed at any moment leaves the old site as it was;
 its half-written staging directory is removed by the next build.
+
+A tree no longer needed (the site just replaced, a stale spare, a killed build's staging
+directory) is renamed away at once and deleted by a detached process (`remove_later`): a
+district site is ~23,000 files in ~23,000 directories, seconds of unlink/rmdir that nobody needs
+to wait for. A deletion killed halfway leaves a `.<out>.trash-*` directory; the next build
+sweeps it the same way.
 """
 from __future__ import annotations
 
 import ctypes
+import itertools
 import os
 import shutil
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,11 +30,45 @@ _RENAME_EXCHANGE = 2
 
 
 def sweep(out: Path) -> None:
-    """Remove what a killed build left beside the site: its staging directory, a spare being made."""
+    """Remove what a killed build left beside the site: its staging directory, a spare being made,
+    trash whose deletion was killed (one still running keeps its lock: skipped), in the background."""
     out = Path(out)
-    for pattern in (f".{out.name}.staging-*", f"{spare_dir(out).name}-*"):
-        for stale in out.parent.glob(pattern):
-            shutil.rmtree(stale, ignore_errors=True)
+    remove_later(out, *out.parent.glob(f".{out.name}.staging-*"), *out.parent.glob(f"{spare_dir(out).name}-*"))
+    _delete_detached(sorted(out.parent.glob(f".{out.name}.trash-*")))
+
+
+_TRASH = itertools.count()
+
+# each tree deleted by its own `rm -rf`, under a lock on the tree so that a sweep never starts a
+# second deletion of a tree one is already deleting; `sh` exits at once, the deletions run on
+# detached (their own session: a Ctrl+C to the build does not stop them halfway)
+_REMOVE = 'for d; do flock -n "$d" rm -rf -- "$d" </dev/null >/dev/null 2>&1 & done'
+
+
+def remove_later(out: Path, *trees: Path) -> None:
+    """Delete directory trees beside `out` without waiting: each is renamed to a trash name
+    (one rename, so its old name is free at once) and removed by a detached process."""
+    out = Path(out)
+    moved = []
+    for tree in trees:
+        trash = out.parent / f".{out.name}.trash-{os.getpid()}-{next(_TRASH)}"
+        try:
+            os.rename(tree, trash)
+        except FileNotFoundError:
+            continue
+        moved.append(trash)
+    _delete_detached(moved)
+
+
+def _delete_detached(trees: list[Path]) -> None:
+    if not trees:
+        return
+    try:
+        subprocess.run(["sh", "-c", _REMOVE, "sh", *map(os.fspath, trees)], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, check=True)
+    except (OSError, subprocess.CalledProcessError):  # no sh/flock/rm: delete here and now
+        for tree in trees:
+            shutil.rmtree(tree, ignore_errors=True)
 
 
 def staging_dir(out: Path) -> Path:
@@ -54,17 +96,17 @@ def swap_in(staging: Path, out: Path) -> None:
         os.rename(staging, out)
         return
     if exchange(staging, out):
-        shutil.rmtree(staging)  # now holds the previous site
+        remove_later(out, staging)  # now holds the previous site
         return
     # Filesystems without RENAME_EXCHANGE: two renames, the old site kept until the new is in place.
     old = out.parent / f".{out.name}.staging-old-{os.getpid()}"
     os.rename(out, old)
     os.rename(staging, out)
-    shutil.rmtree(old)
+    remove_later(out, old)
 
 
 def discard(staging: Path) -> None:
-    shutil.rmtree(staging, ignore_errors=True)
+    shutil.rmtree(staging, ignore_errors=True)  # a failed build: nothing left behind when it says so
 
 
 # ------------------------------------------------------------------ A/B: the spare site
@@ -113,8 +155,7 @@ def take_spare(spare: Path, staging: Path, out: Path, code: str, published: dict
     except OSError:
         pass
     if state is None:
-        if spare.exists():
-            shutil.rmtree(spare, ignore_errors=True)
+        remove_later(out, spare)
         return None
     try:
         staging.rmdir()
@@ -175,15 +216,12 @@ def swap_in_with_spare(staging: Path, out: Path, spare: Path, *, keep_old: bool,
     if old is not None:
         if keep_old:
             sync(old, out, journal)
-            if spare.exists():
-                shutil.rmtree(spare, ignore_errors=True)
+            remove_later(out, spare)
             os.rename(old, spare)
         else:
-            shutil.rmtree(old)
+            remove_later(out, old)
     if make_spare:
-        if spare.exists():
-            shutil.rmtree(spare, ignore_errors=True)
         tmp = spare.parent / f"{spare.name}-{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
+        remove_later(out, spare, tmp)
         link_tree(out, tmp)
         os.rename(tmp, spare)  # complete, or absent

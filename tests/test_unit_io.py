@@ -4,6 +4,7 @@ printed on paper, and links read the way a browser reads them)."""
 import errno
 import os
 import stat
+import time
 
 import pytest
 
@@ -145,7 +146,33 @@ def test_make_spare_links_a_complete_copy(tmp_path):
     publish.swap_in_with_spare(staging, out, spare, keep_old=False, make_spare=True, journal=Journal())
     assert tree(out) == tree(spare) == {"index.html": "v2", "a/b.html": "b"}
     assert (spare / "a/b.html").stat().st_ino == (out / "a/b.html").stat().st_ino
+    _wait_for_trash(tmp_path)  # the old site and the old spare are deleted by a detached process
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [".site.spare"]
+
+
+def _wait_for_trash(where, seconds=60):
+    deadline = time.monotonic() + seconds
+    while any(where.glob(".*.trash-*")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def test_remove_later_frees_the_name_at_once_and_deletes_in_the_background(tmp_path):
+    out = tmp_path / "site"
+    old = site(tmp_path / "old", {f"s{i}/i/index.html": "x" for i in range(50)})
+    publish.remove_later(out, old, tmp_path / "never-made")
+    assert not old.exists()  # renamed away before remove_later returns
+    _wait_for_trash(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_sweep_removes_a_killed_builds_staging_spare_and_trash(tmp_path):
+    out = site(tmp_path / "site", {"index.html": "live"})
+    for name in (".site.staging-99999", ".site.spare-99999", ".site.trash-99999-0"):
+        site(tmp_path / name, {"s/i/index.html": "x"})
+    publish.sweep(out)
+    assert not (tmp_path / ".site.staging-99999").exists() and not (tmp_path / ".site.spare-99999").exists()
+    _wait_for_trash(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
 def test_link_tree_skips_top_level_names_and_copies_no_data(tmp_path):
