@@ -405,3 +405,30 @@ def test_in_the_office_an_upload_in_the_browser_is_published_only_by_the_reviewe
         assert time.monotonic() < deadline, "the site never got the published file"
         time.sleep(0.3)
     assert not list(drafts.glob("files/*/*.pdf"))
+
+
+def test_uploads_over_real_http_in_single_user_mode(project):
+    """`guides edit` on this PC: a good upload is written, hostile ones are refused with the reason,
+    and a body over the API's 2 MB is refused before it is read."""
+    proc, url = start_edit(project)
+    try:
+        client = Client(url)
+        files = project / "content" / "files"
+        before = tree(files)
+        for bad, status in ((asset("申请书.pdf", b"<script>alert(1)</script>"), 415),
+                            ({"path": "content/files/../../x.pdf", "content": b64(PDF), "encoding": "base64"}, 403),
+                            (asset("样本.png", PDF), 415)):
+            code, answer = client.api("persistMedia", {"asset": bad})
+            assert code == status and answer["error"], answer
+        huge = asset("大.pdf", b"%PDF-1.4\n" + b"0" * 1_600_000)
+        code, answer = client.api("persistMedia", {"asset": huge})
+        assert code == 413 and "上限" in answer["error"]
+        assert tree(files) == before
+        code, answer = client.api("persistMedia", {"asset": asset("新表格.pdf", PDF)})
+        assert code == 200 and answer["path"] == "content/files/新表格.pdf" and base64.b64decode(answer["content"]) == PDF
+        assert (files / "新表格.pdf").read_bytes() == PDF
+        code, listed = client.api("getMedia", {"mediaFolder": "content/files"})
+        assert code == 200 and "content/files/新表格.pdf" in {f["path"] for f in listed}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
