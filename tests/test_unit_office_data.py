@@ -5,6 +5,7 @@ import json
 import os
 import re
 import stat
+import time
 
 import pytest
 
@@ -103,6 +104,9 @@ def test_a_directory_deploy_sends_only_changed_files_and_swaps_them_in(tmp_path)
     second = deploy.deploy_dir(site, DirTarget(path=dest), "内网")
     assert second.files_sent == 2  # the changed page and the new one
     assert sorted(str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file()) == ["b/index.html", "index.html"]
+    deadline = time.monotonic() + 60  # the replaced copy is deleted by a detached process
+    while any(tmp_path.glob(".pub.trash-*")) and time.monotonic() < deadline:
+        time.sleep(0.02)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no upload left behind
 
 
