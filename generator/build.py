@@ -28,24 +28,22 @@ spare from the published site; the spare's state is always that of its own files
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import fcntl
 import hashlib
 import json
 import multiprocessing as mp
 import os
-import shutil
 import sys
 import time
-from dataclasses import asdict, astuple, dataclass, field, fields
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
-from typing import Callable
 
-from . import (attachments, cms, dates, elsewhere, ledger, opendata, publish, pwa, report, reprint, search, sitemap,
-               standard, unchanged)
+from . import (attachments, cms, dates, elsewhere, hashes, ledger, publish, pwa, report, reprint, search, sideproducts,
+               sitemap, unchanged)
 from .engine import Engine
 from .plan import Fingerprints, Page, plan, stamps
 from .publish import STATE
+from .staging import Staging, State, read_or_none, write_file
 from .problems import Problem, Problems
 from .render import Renderer
 from .validate import Catalogue, read_catalogue
@@ -87,40 +85,6 @@ class Progress:
             print(("\r" + line) if self.tty else line, end="" if self.tty else "\n", file=self.stream, flush=True)
         if self.done >= self.total and self.tty:
             print(file=self.stream)
-
-
-def write_file(path: Path, data: bytes, *, fresh: bool = False) -> None:
-    """Replace a file without touching its old inode: staging shares inodes with the live site.
-    `fresh`: the staging directory started empty, there is no old file to unlink."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not fresh:
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            pass
-    path.write_bytes(data)
-
-
-@dataclass
-class Staging:
-    """The directory a build writes into, and its journal of what changed there."""
-    root: Path
-    fresh: bool = False   # it started empty: no old file to unlink before writing
-    base: "State | None" = None  # the state of the site it started as a copy of
-    from_spare: bool = False     # that copy is the spare (else the published site itself)
-    journal: publish.Journal = field(default_factory=publish.Journal)
-
-    def write(self, rel: str, data: bytes) -> None:
-        write_file(self.root / rel, data, fresh=self.fresh)
-        self.journal.written.append(rel)
-
-    def write_if_changed(self, rel: str, data: bytes) -> bool:
-        before = _read(self.root / rel)
-        if before == data:
-            return False
-        write_file(self.root / rel, data, fresh=before is None)
-        self.journal.written.append(rel)
-        return True
 
 
 @dataclass
@@ -168,38 +132,6 @@ def _worker_task(task: tuple) -> int:
 
 def _chunks(pages: list[Page], size: int) -> list[list[Page]]:
     return [pages[i:i + size] for i in range(0, len(pages), size)]
-
-
-@dataclass
-class State:
-    """What a built site is made of (`_admin/state.json`, swapped in with the pages it describes):
-    the next build compares with it to write only what changed."""
-    code: str = ""                                         # code_version of the code that built it
-    built: str | None = None                               # when
-    published: str | None = None                           # when the last publication (not preview) was
-    digests: dict[str, str] = field(default_factory=dict)  # station and guide pages: their inputs
-    district: dict[str, str] = field(default_factory=dict)  # district pages: their inputs
-    indexes: dict[str, str] = field(default_factory=dict)  # search indexes: their items
-    side: dict[str, str] = field(default_factory=dict)     # side products: their inputs
-    stamps: dict[str, str] = field(default_factory=dict)   # version stamps printed on the sheets
-    snapshot: dict | None = None                           # the catalogue the change report compares with
-    kept: list[str] = field(default_factory=list)          # tombstones and redirects of retired URLs
-
-    @classmethod
-    def read(cls, out: Path, code: str | None = None) -> "State | None":
-        """The state of a built site; with `code`, only if that same code built it."""
-        try:
-            raw = json.loads((Path(out) / STATE).read_text(encoding="utf-8"))
-            state = cls(**{f.name: raw[f.name] for f in fields(cls) if f.name in raw})
-        except (OSError, ValueError, TypeError):
-            return None
-        return state if code is None or state.code == code else None
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-    def dumps(self) -> str:
-        return json.dumps(self.as_dict(), ensure_ascii=False, sort_keys=True)
 
 
 @contextlib.contextmanager
@@ -357,8 +289,7 @@ def _prepare(req: Request, loaded: Loaded) -> Work:
     previous = None if (req.clean or not req.out.exists()) else State.read(req.out, code)
     fingerprints = Fingerprints(cat)
     page_stamps = stamps(cat, pages, fingerprints)
-    digests = {p.path: hashlib.sha256((code + fingerprints.inputs(p)).encode()).hexdigest()[:16]
-               for p in pages if p.kind in GUIDE_KINDS}
+    digests = {p.path: hashes.short(code + fingerprints.inputs(p), hashes.INPUTS) for p in pages if p.kind in GUIDE_KINDS}
     renderer = Renderer(cat, engine, page_stamps)
     for kind in {renderer.shell_for(p)[0] for p in pages} | {"admin"}:
         engine.shell(kind)  # render the theme once per kind, before forking
@@ -431,7 +362,7 @@ def _write_site_files(req: Request, loaded: Loaded, work: Work, into: Staging) -
                              .encode("utf-8")})  # typo search by sound
     if into.base and req.whole:
         _remove_unplanned(into, into.base, loaded.pages)
-    return _side_products(cat, work.fingerprints, work.code, into, renderer, req.content, (into.base or State()).side)
+    return sideproducts.make(cat, work.fingerprints, work.code, into, renderer, req.content, (into.base or State()).side)
 
 
 def _report(req: Request, loaded: Loaded, work: Work, made: Made) -> tuple[dict, State]:
@@ -501,27 +432,20 @@ def _render_all(renderer: Renderer, pages: list[Page], root: Path, jobs: int | N
             progress.advance(job.run(task))
 
 
-def _read(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return None
-
-
 def _district_digests(cat: Catalogue, pages: list[Page], fp: Fingerprints, code: str) -> dict[str, str]:
     """Digests of everything the portal, the item directory and the district guides are made
     from (a safe superset): the district, the items, the stations' public data, who offers what."""
     offers = json.dumps(cat.offers, sort_keys=True)
-    everything = hashlib.sha256("\x1f".join([
-        code, fp.district(), offers, *map(fp.item, cat.items), *map(fp.station, cat.stations)]).encode()).hexdigest()
+    everything = hashes.short("\x1f".join([
+        code, fp.district(), offers, *map(fp.item, cat.items), *map(fp.station, cat.stations)]), hashes.INPUTS)
     out = {}
     for page in pages:
         if page.kind in ("portal", "items"):
-            out[page.path] = everything[:16]
+            out[page.path] = everything
         elif page.kind == "item":
             offering = [s for s, offered in cat.offers.items() if page.item in offered]
-            out[page.path] = hashlib.sha256("\x1f".join([
-                code, fp.district(), fp.item(page.item), *offering, *map(fp.station, offering)]).encode()).hexdigest()[:16]
+            out[page.path] = hashes.short("\x1f".join([
+                code, fp.district(), fp.item(page.item), *offering, *map(fp.station, offering)]), hashes.INPUTS)
     return out
 
 
@@ -537,9 +461,9 @@ def _write_if_changed(renderer: Renderer, pages: list[Page], into: Staging, publ
         if digest is not None and base.get(page.path) == digest and (into.root / page.path / "index.html").exists():
             continue
         data = renderer.render(page).encode("utf-8")
-        before = _read(into.root / page.path / "index.html")
+        before = read_or_none(into.root / page.path / "index.html")
         into.write_if_changed(page.path + "index.html", data)
-        if (before if published is None else _read(published / page.path / "index.html")) != data:
+        if (before if published is None else read_or_none(published / page.path / "index.html")) != data:
             written.append(page.path)
     return written
 
@@ -570,50 +494,6 @@ def _copy_assets(engine: Engine, into: Staging) -> None:
         into.write(dest, Path(src).read_bytes())
 
 
-@dataclass(frozen=True)
-class SideProduct:
-    """A product of the build beside the pages, declaring what it is made from: remade only
-    when that changed since the site in the staging directory was built (a no-op build skips it)."""
-    name: str
-    reads: Callable[[Catalogue, Fingerprints, Path], str]   # its inputs, as text to digest
-    write: Callable[[Catalogue, Staging, Renderer, Path], None]
-
-
-def _everything(cat: Catalogue, fp: Fingerprints, content: Path) -> str:
-    return "\x1f".join([fp.district(), json.dumps(cat.offers, sort_keys=True), *map(fp.item, cat.items),
-                        *map(fp.station, cat.stations)])
-
-
-def _write_editor(cat: Catalogue, into: Staging, renderer: Renderer, content: Path) -> None:
-    """The web editor at /admin/ (generator/cms.py): files whose bytes changed."""
-    for dest, src in cms.site_files(cat.district, prefix=cms.prefix(content)).items():
-        into.write_if_changed(dest, src.read_bytes() if isinstance(src, Path) else src)
-
-
-SIDE_PRODUCTS = (
-    # data/: open data (JSON, CSV, schemas), only changed files
-    SideProduct("opendata", _everything, lambda cat, into, r, c: opendata.write(cat, into.root, into.journal, write_file)),
-    # _admin/standard/: the standardisation report; review deadlines move with the date
-    SideProduct("standard", lambda cat, fp, c: _everything(cat, fp, c) + dt.date.today().isoformat(),
-                lambda cat, into, r, c: standard.write(cat, into.root, r, into.journal, write_file)),
-    # admin/: the editor's configuration follows the district and the model (in the code version)
-    SideProduct("editor", lambda cat, fp, c: "\x1f".join([fp.district(), cms.prefix(c),
-                                                         *(f"{p.name}:{p.stat().st_size}" for p in cms.bundle_files())]),
-                _write_editor),
-)
-
-
-def _side_products(cat: Catalogue, fp: Fingerprints, code: str, into: Staging, renderer: Renderer,
-                   content: Path, before: dict[str, str]) -> dict[str, str]:
-    """Make the side products whose inputs changed; returns every product's input digest."""
-    keys = {}
-    for product in SIDE_PRODUCTS:
-        keys[product.name] = hashlib.sha256((code + product.reads(cat, fp, content)).encode()).hexdigest()[:16]
-        if before.get(product.name) != keys[product.name]:
-            product.write(cat, into, renderer, content)
-    return keys
-
-
 def _plan_search(cat: Catalogue, pages: list[Page], into: Staging, fp: Fingerprints, code: str,
                  previous: State | None) -> tuple[list[tuple[str, list[str]]], dict[str, str]]:
     """One index per distinct item set, (re)made only when an item in it changed: the indexes to
@@ -630,7 +510,7 @@ def _plan_search(cat: Catalogue, pages: list[Page], into: Staging, fp: Fingerpri
     new_digests = {}
     todo = []
     for name, codes in wanted.items():
-        digest = hashlib.sha256((code + words + "".join(fp.item(c) for c in codes)).encode()).hexdigest()[:16]
+        digest = hashes.short(code + words + "".join(fp.item(c) for c in codes), hashes.INPUTS)
         new_digests[name] = digest
         if old.get(name) != digest or not (into.root / name).exists():
             todo.append((name, codes))

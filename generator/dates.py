@@ -11,11 +11,11 @@ the web and the paper carry the same date.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import hashes
 from .files import atomic_write
 from .model import Item
 from .validate import Catalogue
@@ -31,7 +31,7 @@ class Changed:
 
 def digest(item: Item) -> str:
     data = item.model_dump(mode="json", exclude={"updated"})
-    return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
+    return hashes.short(json.dumps(data, ensure_ascii=False, sort_keys=True), hashes.INPUTS)
 
 
 def read(content: Path) -> dict[str, Changed]:

@@ -15,7 +15,6 @@ the build:
 """
 from __future__ import annotations
 
-import hashlib
 import posixpath
 import re
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from markupsafe import escape
 
+from . import hashes
 from .urls import site_origin
 
 # Stand-ins rendered through the theme; they survive Material's escaping and url
@@ -119,7 +119,7 @@ class Engine:
             for f in sorted((d / OWN_ASSETS).rglob("*")):
                 if f.is_file():
                     path = f.relative_to(d).as_posix()
-                    digest = hashlib.sha256(f.read_bytes()).hexdigest()[:8]
+                    digest = hashes.short(f.read_bytes(), hashes.ASSET_NAME)
                     stem, dot, suffix = path.rpartition(".")
                     out[path] = f"{stem}.{digest}.{suffix}" if dot else f"{path}.{digest}"
         return out

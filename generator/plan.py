@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from . import hashes
 from .model import town_code
 from .validate import Catalogue
 from .urls import guide_path, item_path, station_path
@@ -27,7 +28,7 @@ class Page:
 
 
 def item_set_key(codes: list[str]) -> str:
-    return hashlib.sha256(" ".join(codes).encode()).hexdigest()[:10]
+    return hashes.short(" ".join(codes), hashes.INDEX_NAME)
 
 
 def plan(cat: Catalogue, stations: list[str] | None = None) -> list[Page]:
@@ -144,7 +145,7 @@ class Fingerprints:
         return _hash(self.shown(page), page.search_index or "")
 
     def stamp(self, page: Page) -> str:
-        digest = self.shown(page)[:6]
+        digest = self.shown(page)[:hashes.STAMP]
         if page.kind == "guide":
             return f"{self.cat.items[page.item].updated.isoformat()} · {digest}"
         return digest

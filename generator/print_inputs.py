@@ -16,7 +16,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import offline, printfont, qr, reprint
+from . import hashes, offline, printfont, qr, reprint
 from .model import town_code
 from .plan import Fingerprints, Page
 from .render import item_badges
@@ -353,7 +353,7 @@ def section_record(s: Section) -> dict:
 def _digest(data) -> str:
     if not isinstance(data, str):
         data = json.dumps(data, ensure_ascii=False, sort_keys=True)
-    return hashlib.sha256(data.encode()).hexdigest()[:12]
+    return hashes.short(data, hashes.VERSION)
 
 
 def read_manifest(path: Path) -> dict | None:

@@ -12,12 +12,13 @@ A character the face lacks still prints: the page's font list falls back to the 
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import string
 import subprocess
 import unicodedata
 from pathlib import Path
+
+from . import hashes
 
 FAMILY = "WenQuanYi Micro Hei"
 DEBIAN = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
@@ -98,4 +99,4 @@ class PrintFace:
         font.save(out)
         self.covered = set(chars)
         self.data = out.getvalue()
-        self.digest = hashlib.sha256(self.data).hexdigest()[:12]
+        self.digest = hashes.short(self.data, hashes.VERSION)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from . import deploy as deploying
+from . import hashes
 from . import record as recording
 from .build import Result as BuildResult
 from .build import build
@@ -40,7 +40,7 @@ class PublishResult:
 
 @contextlib.contextmanager
 def _one_at_a_time(content: Path):
-    key = hashlib.sha256(os.fsencode(Path(content).resolve())).hexdigest()[:16]
+    key = hashes.short(os.fsencode(Path(content).resolve()), hashes.LOCK)
     fd = os.open(Path(tempfile.gettempdir()) / f"guides-publish-{key}.lock", os.O_RDWR | os.O_CREAT, 0o666)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)

@@ -12,10 +12,10 @@ visit downloads nothing the page itself did not already load, bar the offline pa
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
+from . import hashes
 from .engine import OWN_ASSETS, Engine
 from .render import Renderer
 
@@ -58,7 +58,7 @@ def precache(engine: Engine) -> list[str]:
 def service_worker(engine: Engine, offline_page: bytes) -> bytes:
     files = precache(engine)
     template = TEMPLATE.read_text(encoding="utf-8")
-    version = hashlib.sha256(json.dumps(files).encode() + offline_page + template.encode()).hexdigest()[:12]
+    version = hashes.short(json.dumps(files).encode() + offline_page + template.encode(), hashes.VERSION)
     js = template.replace("__VERSION__", version).replace("__PRECACHE__", json.dumps(files))
     return js.encode("utf-8")
 

@@ -14,7 +14,6 @@ import contextlib
 import dataclasses
 import datetime as dt
 import fcntl
-import hashlib
 import json
 import os
 import re
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from . import hashes
 from .files import atomic_write
 from .load import display
 from .problems import Problems, os_reason
@@ -295,7 +295,7 @@ def editing(content: Path) -> Iterator[ReprintQueue]:
     """Load, change and save the queue with no other `guides` process doing the same (a build
     adding and a print run marking sheets at once would otherwise lose one of the two).
     Saved only if the block completes. The lock file is outside the content (nothing to commit)."""
-    key = hashlib.sha256(os.fsencode(Path(content).resolve())).hexdigest()[:16]
+    key = hashes.short(os.fsencode(Path(content).resolve()), hashes.LOCK)
     fd = os.open(Path(tempfile.gettempdir()) / f"guides-reprint-{key}.lock", os.O_RDWR | os.O_CREAT, 0o666)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)

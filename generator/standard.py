@@ -15,13 +15,13 @@ never reviewed, older than district.review_months, or citing a basis marked repe
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import html
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel
 
+from . import hashes
 from .files import atomic_path
 from .model import Item, Staff, Station, town_code
 from .review import review_findings
@@ -281,7 +281,7 @@ def _bar_chart(title: str, rows: list[tuple[str, float, str, bool]], target: flo
     label_w, bar_w, row_h, top = 190, 360, 22, 8
     height = top + row_h * len(rows) + 24
     width = label_w + bar_w + 200  # room for "281/296（95%）  未达标"
-    ident = "chart-" + hashlib.sha256(title.encode()).hexdigest()[:8]  # stable: the page is rewritten each build
+    ident = "chart-" + hashes.short(title, hashes.ELEMENT_ID)  # stable: the page is rewritten each build
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="g-chart" viewBox="0 0 {width} {height}" '
            f'width="{width}" height="{height}" role="img" aria-labelledby="{ident}">'
            f'<title id="{ident}">{html.escape(title)}：{html.escape(desc)}</title>']

@@ -31,6 +31,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from . import hashes
+
 META = "_导出信息"
 FORMAT = "guides-workbook-1"
 KEY_ENV = "GUIDES_WORKBOOK_KEY"
@@ -89,7 +91,7 @@ def digest(value) -> str:
     """A digest of a record's (or a field's) meaning: its JSON form, keys sorted."""
     plain = _dump(value) if isinstance(value, BaseModel) else value
     text = json.dumps(plain, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    return hashes.short(text, hashes.RECORD)
 
 
 def field_digests(record: BaseModel) -> dict[str, str]:
