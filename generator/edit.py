@@ -25,8 +25,7 @@ API = "/api/v1"
 LOCAL_USER = User("本机管理员", "local")
 
 
-def _answer(status: int, payload, headers=()) -> Response:
-    return Response(status, json.dumps(payload, ensure_ascii=False).encode(), headers=list(headers))
+_answer = Response.json
 
 
 def _error(status: int, message: str, **extra) -> Response:

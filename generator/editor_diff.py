@@ -6,6 +6,8 @@ import tempfile
 from pathlib import Path
 
 from . import model
+from .load import parse_sent
+from .problems import Problems
 from .report import field_changes as _field_changes
 
 
@@ -20,11 +22,8 @@ def data_of(data: bytes | None) -> dict:
     """The record's values, read with the guards of content/ files; {} if it cannot be read."""
     if not data:
         return {}
-    from .editor_store import parse
-    from .problems import Problems
-
     with tempfile.TemporaryDirectory() as tmp:
-        src = parse(data, "record", Problems(), Path(tmp))
+        src = parse_sent(data, "record", Problems(), Path(tmp))
     return src.data if src is not None and isinstance(src.data, dict) else {}
 
 

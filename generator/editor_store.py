@@ -166,7 +166,7 @@ def with_changes(content: Path, changes: dict[str, bytes | None], files: dict[st
     ('files/<name>' → bytes), seen beside content/files/ (links in a temporary folder)."""
     import dataclasses
 
-    from .load import display, load
+    from .load import display, load, parse_sent
     from .problems import Problems
     from .validate import validate
 
@@ -180,7 +180,7 @@ def with_changes(content: Path, changes: dict[str, bytes | None], files: dict[st
                 group[:] = [s for s in group if Path(s.path) != Path(shown)]
             if data is None:
                 continue
-            src = parse(data, shown, after, Path(tmp))
+            src = parse_sent(data, shown, after, Path(tmp))
             if src is None:
                 continue
             if rel == "district.yaml":
@@ -227,20 +227,3 @@ def check_changes(content: Path, changes: dict[str, bytes | None], files: dict[s
     _, after = with_changes(content, changes, files)
     old = {(p.path, p.field, p.message) for p in before.errors}
     return [p for p in after.errors if (p.path, p.field, p.message) not in old], after
-
-
-def parse(data: bytes, shown: str, problems, tmp: Path):
-    """A record sent by the editor, read with the same guards as a file of content/ (size,
-    aliases, depth, encoding); its problems name the record, not the copy."""
-    from .load import Source, read_yaml
-    from .problems import Problems
-
-    copy = tmp / f"record-{digest(data)[:16]}.yaml"
-    copy.write_bytes(data)
-    found = Problems()
-    src = read_yaml(copy, found)
-    for p in found:
-        problems.append(type(p)(shown, p.line, p.field, p.message, p.level))
-    if src is None:
-        return None
-    return Source(Path(shown), src.data, src.lines)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from . import hashes
 from .problems import Problems, os_reason
 
 # Limits far above any real record (the sample's largest file is 6 KB, 4 levels deep, a few
@@ -397,3 +398,17 @@ def _record(path: Path, problems: Problems, root: Path | None = None) -> Source 
         problems.error(display(path), 1, "", "不是 .yaml 文件：内容目录中只能放 YAML 记录")
         return None
     return read_yaml(path, problems, root)
+
+
+def parse_sent(data: bytes, shown: str, problems: Problems, tmp: Path) -> Source | None:
+    """A record sent by the editor (not yet a file of content/), read with the same guards as
+    one (size, aliases, depth, encoding); its problems name `shown`, not the copy in `tmp`."""
+    copy = tmp / f"record-{hashes.short(data, hashes.INPUTS)}.yaml"
+    copy.write_bytes(data)
+    found = Problems()
+    src = read_yaml(copy, found)
+    for p in found:
+        problems.append(type(p)(shown, p.line, p.field, p.message, p.level))
+    if src is None:
+        return None
+    return Source(Path(shown), src.data, src.lines)

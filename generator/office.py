@@ -535,8 +535,6 @@ class Office:
         return Response(303, b"", "text/plain", [("Location", target), ("Set-Cookie", cookie_header(session))])
 
     def post(self, editor, session, path: str, body: dict) -> Response:
-        from .edit import _answer
-
         routes = {
             "/office/publish": lambda: self.publish(editor, session, body),
             "/office/discard": lambda: self.discard(editor, session, body),
@@ -546,7 +544,7 @@ class Office:
         }
         if path not in routes:
             raise Refused(404, "没有这个地址")
-        return _answer(200, routes[path]())
+        return Response.json(200, routes[path]())
 
 
 def _next(query: str) -> str:

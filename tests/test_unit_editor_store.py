@@ -4,7 +4,8 @@ conflict told field by field (409), and a change is checked like `guides check` 
 import pytest
 
 from generator.model import Item
-from generator.editor_store import Refused, Store, check_changes, digest, parse, with_changes
+from generator.editor_store import Refused, Store, check_changes, digest, with_changes
+from generator.load import parse_sent as parse
 from generator.problems import Problems
 
 ITEM = "items/JF-001.yaml"
