@@ -39,7 +39,8 @@ def build_site(code: Path, content: Path, out: Path) -> None:
     """`guides build` with the code in `code`, on a private copy of `content` beside `out`.
 
     The copy has the same name in every run: the editor's config names its folders."""
-    os.symlink(ROOT / "node_modules", code / "node_modules")  # the editor bundle (/admin/)
+    for shared in ("node_modules", "data"):  # the editor bundle (/admin/); the official division list
+        os.symlink(ROOT / shared, code / shared)
     private = out.parent / "content"
     shutil.copytree(content, private)
     env = {**os.environ, "PYTHONPATH": str(code), "PYTHONDONTWRITEBYTECODE": "1"}

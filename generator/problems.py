@@ -43,7 +43,7 @@ class Problems(list):
         """Warnings first, one line per kind with its count (`all_warnings`: every one), then every
         error, last, under a heading, where the eye lands when the command ends."""
         stream = stream or sys.stderr
-        unique = sorted(set(self), key=lambda p: (p.path, p.line, p.field))
+        unique = sorted(set(self), key=lambda p: (p.path, p.line, p.field, p.message))  # the same order every run
         warnings = [p for p in unique if p.level == "warning"]
         errors = [p for p in unique if p.level == "error"]
         if all_warnings:
