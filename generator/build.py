@@ -95,6 +95,7 @@ class RenderJob:
     root: Path
     fresh: bool
     documents: dict[str, dict]
+    mirror: Path | None = None  # the next spare, made as the pages are written (publish.Journal)
 
     def run(self, task: tuple) -> int:
         """One unit of parallel work: a search index, or a chunk of pages. Returns the pages written."""
@@ -102,12 +103,16 @@ class RenderJob:
             _, name, codes = task
             cat = self.renderer.cat
             script = search.index_script([cat.items[c] for c in codes], self.documents, cat.district.elsewhere)
-            write_file(self.root / name, script.encode("utf-8"), fresh=self.fresh)
+            self._write(name, script.encode("utf-8"))
             return 0
         for page in task[1]:
-            write_file(self.root / page.path / "index.html", self.renderer.render(page).encode("utf-8"),
-                       fresh=self.fresh)
+            self._write(page.path + "index.html", self.renderer.render(page).encode("utf-8"))
         return len(task[1])
+
+    def _write(self, rel: str, data: bytes) -> None:
+        write_file(self.root / rel, data, fresh=self.fresh)
+        if self.mirror is not None:
+            publish.mirror(self.root, self.mirror, rel)
 
 
 _WORKER_JOB: RenderJob | None = None  # set only inside a forked worker (worker_init)
@@ -341,7 +346,7 @@ def _write_pages(req: Request, loaded: Loaded, work: Work, into: Staging) -> Mad
     stale = [p for p in guides if base.digests.get(p.path) != work.digests[p.path]]
     old = work.previous.digests if work.previous else {}
     written = [p.path for p in guides if old.get(p.path) != work.digests[p.path]]
-    _render_all(work.renderer, stale, into.root, req.jobs, req.quiet, fresh=into.fresh, indexes=todo)
+    _render_all(work.renderer, stale, into.root, req.jobs, req.quiet, fresh=into.fresh, indexes=todo, journal=into.journal)
     into.journal.written += [p.path + "index.html" for p in stale] + [name for name, _ in todo]
     district = [p for p in pages if p.kind not in GUIDE_KINDS]
     district_digests = _district_digests(cat, district, work.fingerprints, work.code)
@@ -406,10 +411,16 @@ def _record(req: Request, loaded: Loaded, work: Work, change: dict, state: State
 
 
 def _render_all(renderer: Renderer, pages: list[Page], root: Path, jobs: int | None, quiet: bool,
-                fresh: bool = False, indexes: list[tuple[str, list[str]]] = ()) -> None:
-    """Write the pages and the search indexes, in parallel over the cores when there is enough work."""
+                fresh: bool = False, indexes: list[tuple[str, list[str]]] = (),
+                journal: publish.Journal | None = None) -> None:
+    """Write the pages and the search indexes, in parallel over the cores when there is enough work;
+    `journal`: a full build's, whose next spare the workers make as they go (publish.Journal.mirror)."""
     if not pages and not indexes:
         return
+    mirror = journal.mirror if journal is not None else None
+    if mirror is not None:
+        mirror.mkdir()
+        journal.mirrored.update([p.path + "index.html" for p in pages] + [name for name, _ in indexes])
     documents: dict[str, dict] = {}
     if indexes:
         cat = renderer.cat
@@ -418,7 +429,7 @@ def _render_all(renderer: Renderer, pages: list[Page], root: Path, jobs: int | N
             for c in codes:
                 if c not in documents:
                     documents[c] = search.document(cat.items[c])
-    job = RenderJob(renderer, root, fresh, documents)
+    job = RenderJob(renderer, root, fresh, documents, mirror)
     jobs = jobs or os.cpu_count() or 1
     size = max(20, min(200, -(-len(pages) // (jobs * 4))))
     tasks = [("index", name, codes) for name, codes in indexes] + [("pages", c) for c in _chunks(pages, size)]

@@ -15,6 +15,7 @@ sweeps it the same way.
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import itertools
 import os
@@ -178,9 +179,46 @@ def remove_page(root: Path, rel: str) -> None:
 @dataclass
 class Journal:
     """What a build changed in its staging directory, site-relative (generator/build.py), replayed
-    onto the spare copy after the swap so the spare matches the new site without a full copy."""
+    onto the spare copy after the swap so the spare matches the new site without a full copy.
+
+    A full build makes the next spare as it goes (`mirror`): the page workers link each page
+    they write into it (`mirrored`: what they linked), so that the spare costs the cores' spare
+    time instead of a hard-link copy of the whole site after the swap; the files the build
+    writes outside the workers are linked from the journal at the swap."""
     written: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    mirror: Path | None = None
+    mirrored: set[str] = field(default_factory=set)
+
+
+def mirror_dir(staging: Path) -> Path:
+    """Where a full build makes the next spare: `.<out>.spare-<pid>` (swept if the build dies)."""
+    return staging.with_name(staging.name.replace(".staging-", ".spare-", 1))
+
+
+def mirror(root: Path, spare: Path, rel: str) -> None:
+    """Link the file `rel` of the staging directory into the spare being made."""
+    target = os.path.join(spare, rel)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    os.link(os.path.join(root, rel), target)
+
+
+def _finish_mirror(out: Path, journal: Journal) -> Path | None:
+    """The spare a full build made as it went, completed from its journal; None if it cannot be
+    (then the caller copies the published site, the slow way)."""
+    tmp = journal.mirror
+    if tmp is None or not tmp.is_dir():
+        return None
+    try:
+        for rel in dict.fromkeys(journal.written):
+            if rel not in journal.mirrored:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp / rel)  # written twice in this build: the last version counts
+                mirror(out, tmp, rel)
+    except OSError:
+        remove_later(out, tmp)
+        return None
+    return tmp
 
 
 def sync(site: Path, new: Path, journal: Journal) -> None:
@@ -221,7 +259,10 @@ def swap_in_with_spare(staging: Path, out: Path, spare: Path, *, keep_old: bool,
         else:
             remove_later(out, old)
     if make_spare:
-        tmp = spare.parent / f"{spare.name}-{os.getpid()}"
-        remove_later(out, spare, tmp)
-        link_tree(out, tmp)
+        tmp = _finish_mirror(out, journal)
+        if tmp is None:
+            tmp = spare.parent / f"{spare.name}-{os.getpid()}"
+            remove_later(out, tmp)
+            link_tree(out, tmp)
+        remove_later(out, spare)
         os.rename(tmp, spare)  # complete, or absent

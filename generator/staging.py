@@ -40,6 +40,10 @@ class Staging:
     from_spare: bool = False     # that copy is the spare (else the published site itself)
     journal: publish.Journal = field(default_factory=publish.Journal)
 
+    def __post_init__(self):
+        if self.fresh:  # a full build: its page workers make the next spare as they go
+            self.journal.mirror = publish.mirror_dir(self.root)
+
     def write(self, rel: str, data: bytes) -> None:
         write_file(self.root / rel, data, fresh=self.fresh)
         self.journal.written.append(rel)
