@@ -60,6 +60,7 @@ CITY_POOL = 2931  # all of 淄博市
 PAGESIZE = os.sysconf("SC_PAGE_SIZE")
 GUIDE_PAGE = re.compile(r"^\d{12}/[A-Za-z0-9-]+/index\.html$")
 WRITTEN = re.compile(r"（(全量|增量)）：写入 (\d+)/(\d+) 页")
+UP_TO_DATE = re.compile(r"已是最新（(\d+) 页）")  # a build with nothing to do (generator/unchanged.py)
 
 
 # ------------------------------------------------------------------ content
@@ -230,11 +231,11 @@ def guides_build(code: Path, content: Path, out: Path) -> dict:
                 cwd=code, env=env)
     if m["returncode"] != 0:
         raise SystemExit(f"guides build failed:\n{m['stderr'][-3000:]}")
-    found = WRITTEN.search(m["stdout"])
-    assert found, m["stdout"]
-    m["mode"] = "full" if found.group(1) == "全量" else "incremental"
-    m["pages_written"] = int(found.group(2))
-    m["pages_total"] = int(found.group(3))
+    found, skipped = WRITTEN.search(m["stdout"]), UP_TO_DATE.search(m["stdout"])
+    assert found or skipped, m["stdout"]
+    m["mode"] = "full" if found and found.group(1) == "全量" else "incremental"
+    m["pages_written"] = int(found.group(2)) if found else 0
+    m["pages_total"] = int(found.group(3) if found else skipped.group(1))
     del m["stdout"], m["stderr"]
     return m
 

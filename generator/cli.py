@@ -33,7 +33,8 @@ def _build(args) -> int:
         print(f"构建未完成：{len(result.problems.errors)} 个错误；已发布的网站未改动", file=sys.stderr)
         return 1
     if result.skipped:
-        print(f"{result.out}/ 已是最新：内容和程序与上次构建相同，没有改动任何文件（{result.seconds:.1f} 秒）")
+        print(f"{result.out}/ 已是最新（{result.pages_total} 页）：内容和程序与上次构建相同，没有改动任何文件"
+              f"（{result.seconds:.1f} 秒）")
     else:
         how = "全量" if result.full else "增量"
         print(f"已发布到 {result.out}/（{how}）：写入 {result.pages_written}/{result.pages_total} 页，"
